@@ -1,0 +1,138 @@
+"""Plain, frozen inputs and outputs of the funding-at-risk engine.
+
+Nothing here knows about Django: selectors translate ORM rows into these facts, the engine
+turns them into an :class:`Assessment`, and services persist it. Codes are the lowercase
+strings of SPEC.md (the same values as the ``TextChoices`` in ``choices.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+# Stance codes, statement positions and action effects/statuses, as plain strings.
+STANCE_CODES = ("sanctuary", "partial", "unknown", "cooperative", "enforcing")
+STATEMENT_POSITIONS = ("defiant", "conciliatory", "neutral", "supportive")
+ACTION_EFFECTS = (
+    "threat",
+    "condition",
+    "withholding",
+    "clawback",
+    "injunction",
+    "rescission",
+    "none",
+)
+ACTION_STATUSES = ("in_effect", "enjoined", "rescinded", "vacated", "expired")
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramFact:
+    """A federal grant program, keyed by its Assistance Listing number (``aln``)."""
+
+    aln: str
+    name: str
+    conditions_attach: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AwardFact:
+    """Money a jurisdiction received or was allocated under one program in one fiscal year."""
+
+    id: int
+    aln: str
+    fiscal_year: int
+    amount_usd: int
+
+
+@dataclass(frozen=True, slots=True)
+class StancePeriod:
+    """One period of a jurisdiction's stance; ``effective_to`` is None for the current one."""
+
+    id: int
+    code: str
+    effective_from: date
+    effective_to: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatementFact:
+    """An official's statement: when it was said and its position toward federal demands."""
+
+    id: int
+    said_on: date
+    position: str
+
+
+@dataclass(frozen=True, slots=True)
+class ActionFact:
+    """A federal action that may reach the jurisdiction.
+
+    ``targets_jurisdiction`` is True when the jurisdiction is among the action's listed
+    targets; ``targets_all_sanctuary`` when the action reaches every jurisdiction whose stance
+    is sanctuary or partial. ``programs`` holds Assistance Listing numbers; an action with
+    ``covers_all_programs`` reaches every program. ``status_since`` is the date the current
+    ``status`` took effect, when known: before it the action counts as ``in_effect``.
+    """
+
+    id: int
+    kind: str
+    effect: str
+    status: str
+    issued_on: date
+    programs: frozenset[str] = frozenset()
+    covers_all_programs: bool = False
+    targets_jurisdiction: bool = False
+    targets_all_sanctuary: bool = False
+    status_since: date | None = None
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RiskInputs:
+    """Everything the engine needs to assess one jurisdiction."""
+
+    jurisdiction_id: int
+    programs: tuple[ProgramFact, ...] = ()
+    awards: tuple[AwardFact, ...] = ()
+    stances: tuple[StancePeriod, ...] = ()
+    statements: tuple[StatementFact, ...] = ()
+    actions: tuple[ActionFact, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Driver:
+    """One piece of evidence and what it contributed to the result."""
+
+    evidence_kind: str  # "stance", "statement", "action", "injunction", "award"
+    evidence_id: int
+    contribution_usd: int
+    contribution_score: float
+    sentence: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramRisk:
+    """The per-program breakdown; program rows add up to the assessment's totals."""
+
+    aln: str
+    name: str
+    exposure_usd: int
+    max_at_risk_usd: int
+    funding_at_risk_usd: int
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The engine's result for one jurisdiction as of one date."""
+
+    jurisdiction_id: int
+    as_of: date
+    method_version: str
+    exposure_usd: int
+    max_at_risk_usd: int
+    funding_at_risk_usd: int
+    score: int
+    level: str  # none, low, elevated, high, severe
+    stance: str
+    programs: tuple[ProgramRisk, ...] = field(default_factory=tuple)
+    drivers: tuple[Driver, ...] = field(default_factory=tuple)

@@ -1,0 +1,55 @@
+"""Celery: JSON only, late acknowledgement, one task at a time per process, bounded run time.
+
+With no broker URL the tasks run in-process (``task_always_eager``), so the embedded
+development setup needs no Redis.
+"""
+
+from datetime import timedelta
+
+from .base import REDIS_URL
+from .env import env
+
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TIMEZONE = "UTC"
+
+# A task is acknowledged only after it ran, and given back if its worker dies mid-way.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+
+# Time limits stay far below the visibility timeout, so a running task is never handed
+# to a second worker because Redis thought it was lost.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+# Publishing must not hang a web request when the broker is down.
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stale-jurisdictions": {
+        "task": "compliance.tasks.sweep_stale_jurisdictions_task",
+        "schedule": timedelta(minutes=env.int("RISK_SWEEP_MINUTES", default=2)),
+    },
+}

@@ -1,0 +1,12 @@
+"""Test settings: the base settings with a fast hasher and nothing sent anywhere."""
+
+import os
+
+os.environ.setdefault("DJANGO_DEBUG", "true")
+
+from . import *  # noqa: E402, F403
+from .env import env  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+RISK_COALESCE_SECONDS = env.int("RISK_COALESCE_SECONDS", default=1)

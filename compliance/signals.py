@@ -1,0 +1,1 @@
+"""Signal receivers of the compliance domain (connected in ComplianceConfig.ready)."""

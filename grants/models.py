@@ -1,0 +1,141 @@
+"""Federal grant programs and the money each jurisdiction received or was allocated."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from .choices import Agency, AmountType
+
+aln_validator = RegexValidator(
+    r"^\d{2}\.\d{3}$", "An Assistance Listing number such as 16.738."
+)
+
+
+class GrantProgram(models.Model):
+    """A federal assistance program, keyed by its Assistance Listing number (ALN)."""
+
+    aln = models.CharField(
+        "Assistance Listing", max_length=6, unique=True, validators=[aln_validator]
+    )
+    name = models.CharField(max_length=300)
+    short_name = models.CharField(max_length=80, blank=True)
+    agency = models.CharField(max_length=8, choices=Agency.choices)
+    sub_agency = models.CharField(max_length=200, blank=True)
+    funding_type = models.CharField(
+        "formula or discretionary", max_length=200, blank=True,
+        help_text="As the program's listing describes it; empty where no source says.",
+    )
+    conditions_attach = models.BooleanField(
+        "immigration conditions attach", default=False,
+        help_text="True when immigration-enforcement conditions have attached to this program.",
+    )
+    immigration_conditions = models.TextField(blank=True)
+    conditions_source_url = models.URLField(max_length=1000, blank=True)
+    notes = models.TextField(blank=True)
+    source_url = models.URLField(max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ("aln",)
+        verbose_name = "grant program"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(aln__regex=r"^\d{2}\.\d{3}$"), name="%(app_label)s_%(class)s_aln_format"
+            ),
+            models.CheckConstraint(
+                condition=~Q(source_url=""), name="%(app_label)s_%(class)s_has_source"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.aln} {self.short_name or self.name}"
+
+
+class GrantAward(models.Model):
+    """Money a jurisdiction received or was allocated, in whole US dollars.
+
+    ``program`` is empty for figures that span programs (a city's budgeted federal revenue):
+    those are kept for context with ``program_label`` and never count as exposure.
+    """
+
+    jurisdiction = models.ForeignKey(
+        to="jurisdictions.Jurisdiction", on_delete=models.PROTECT, related_name="awards"
+    )
+    program = models.ForeignKey(
+        to="grants.GrantProgram", on_delete=models.PROTECT, related_name="awards",
+        null=True, blank=True,
+    )
+    program_label = models.CharField(
+        max_length=200, blank=True,
+        help_text="The program as the source names it; defaults to the program's short name.",
+    )
+    fiscal_year = models.PositiveSmallIntegerField()
+    amount_usd = models.BigIntegerField(help_text="Whole US dollars.")
+    amount_type = models.CharField(
+        max_length=32, choices=AmountType.choices, default=AmountType.AWARD
+    )
+    is_approximate = models.BooleanField(default=False)
+    award_id = models.CharField(
+        "award identifier", max_length=100, blank=True, help_text="FAIN or USAspending key."
+    )
+    notes = models.TextField(blank=True)
+    source_url = models.URLField(max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ("jurisdiction", "-fiscal_year", "program")
+        verbose_name = "grant award"
+        indexes = [
+            models.Index(fields=["jurisdiction", "program", "fiscal_year"],
+                         name="grants_award_juris_prog_fy_idx"),
+            models.Index(fields=["program", "fiscal_year"], name="grants_award_prog_fy_idx"),
+            models.Index(fields=["fiscal_year"], name="grants_award_fy_idx"),
+            models.Index(fields=["amount_usd"], name="grants_award_amount_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_usd__gte=0), name="%(app_label)s_%(class)s_amount_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(fiscal_year__gte=1980) & Q(fiscal_year__lte=2100),
+                name="%(app_label)s_%(class)s_fiscal_year_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(source_url=""), name="%(app_label)s_%(class)s_has_source"
+            ),
+            models.CheckConstraint(
+                condition=~Q(program_label=""), name="%(app_label)s_%(class)s_names_program"
+            ),
+            models.UniqueConstraint(
+                fields=["award_id"], condition=~Q(award_id=""),
+                name="%(app_label)s_%(class)s_unique_award_id",
+            ),
+            models.UniqueConstraint(
+                fields=["jurisdiction", "program_label", "fiscal_year", "amount_type"],
+                name="%(app_label)s_%(class)s_unique_award_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        label = self.program.aln if self.program_id else self.program_label
+        return f"{self.jurisdiction} · {label} · FY{self.fiscal_year} · ${self.amount_usd:,}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.amount_usd is not None and self.amount_usd < 0:
+            raise ValidationError({"amount_usd": "An amount cannot be negative."})
+        if not self.program_id and not self.program_label:
+            raise ValidationError({"program_label": "Name the program, or label the figure."})
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self.program_label and self.program_id:
+            self.program_label = self.program.short_name or self.program.name
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

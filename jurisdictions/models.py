@@ -1,0 +1,275 @@
+"""States, counties and cities; their officials; and their sanctuary-policy stance over time."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Upper
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from .choices import DatePrecision, JurisdictionKind, OfficialRole, StanceBasis, StanceCode
+
+FIPS_LENGTH = {
+    JurisdictionKind.STATE: 2,
+    JurisdictionKind.COUNTY: 5,
+    JurisdictionKind.CITY: 7,
+    JurisdictionKind.CONSOLIDATED: 7,
+}
+RISK_LEVELS = ("none", "low", "elevated", "high", "severe")
+
+slug_validator = RegexValidator(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "Lowercase words joined by hyphens.")
+fips_validator = RegexValidator(r"^(\d{2}|\d{5}|\d{7})$", "A Census GEOID of 2, 5 or 7 digits.")
+ocd_validator = RegexValidator(
+    r"^ocd-division/country:us(/[a-z_]+:[a-z0-9_.~-]+)*$", "An Open Civic Data division id."
+)
+
+
+class Jurisdiction(models.Model):
+    """A state, county, city or consolidated city-county, with its current risk figures.
+
+    The ``risk_*`` columns are a denormalised copy of the latest assessment, written only by
+    ``compliance.services``, so the ranking and the list read them without joins.
+    """
+
+    slug = models.SlugField(max_length=120, unique=True, validators=[slug_validator])
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=JurisdictionKind.choices)
+    state = models.CharField(max_length=2, help_text="Two-letter USPS code of the state.")
+    fips = models.CharField(
+        "Census GEOID", max_length=7, unique=True, validators=[fips_validator],
+        help_text="2 digits for a state, 5 for a county, 7 for a place.",
+    )
+    county_fips = models.CharField(
+        "county GEOID", max_length=5, blank=True,
+        help_text="For a consolidated city-county, the county's 5-digit GEOID.",
+    )
+    ocd_id = models.CharField(
+        "Open Civic Data id", max_length=200, unique=True, validators=[ocd_validator]
+    )
+    parent = models.ForeignKey(
+        to="jurisdictions.Jurisdiction", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="children",
+    )
+    population = models.PositiveIntegerField(null=True, blank=True)
+    population_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    source_url = models.URLField(max_length=1000, blank=True)
+
+    # Current stance, kept in step with the stance timeline by jurisdictions.services.
+    stance = models.CharField(
+        max_length=16, choices=StanceCode.choices, default=StanceCode.UNKNOWN, db_index=True
+    )
+    stance_since = models.DateField(null=True, blank=True)
+
+    # Denormalised current risk (see the class docstring).
+    exposure_usd = models.BigIntegerField(default=0)
+    max_at_risk_usd = models.BigIntegerField(default=0)
+    funding_at_risk_usd = models.BigIntegerField(default=0, db_index=True)
+    risk_score = models.PositiveSmallIntegerField(default=0, db_index=True)
+    risk_level = models.CharField(
+        max_length=16, choices=[(v, v.title()) for v in RISK_LEVELS], default="none",
+        db_index=True,
+    )
+    risk_computed_at = models.DateTimeField(null=True, blank=True)
+    risk_stale = models.BooleanField(default=True, db_index=True)
+    risk_generation = models.BigIntegerField(
+        default=0, help_text="Bumped by every change that affects risk; see compliance.services."
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    history = HistoricalRecords(
+        excluded_fields=[
+            "exposure_usd", "max_at_risk_usd", "funding_at_risk_usd", "risk_score",
+            "risk_level", "risk_computed_at", "risk_stale", "risk_generation", "updated_at",
+        ]
+    )
+
+    class Meta:
+        ordering = ("name", "state")
+        verbose_name = "jurisdiction"
+        indexes = [
+            models.Index(fields=["kind", "state"], name="juris_kind_state_idx"),
+            models.Index(Upper("name"), name="juris_upper_name_idx"),
+            models.Index(
+                fields=["-funding_at_risk_usd", "name"], name="juris_ranking_idx"
+            ),
+            models.Index(fields=["population"], name="juris_population_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=JurisdictionKind.values),
+                name="%(app_label)s_%(class)s_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(stance__in=StanceCode.values),
+                name="%(app_label)s_%(class)s_stance_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(exposure_usd__gte=0)
+                & Q(max_at_risk_usd__gte=0)
+                & Q(funding_at_risk_usd__gte=0)
+                & Q(funding_at_risk_usd__lte=models.F("max_at_risk_usd"))
+                & Q(max_at_risk_usd__lte=models.F("exposure_usd")),
+                name="%(app_label)s_%(class)s_risk_bounds",
+            ),
+            models.CheckConstraint(
+                condition=Q(risk_score__lte=100), name="%(app_label)s_%(class)s_score_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="state", fips__regex=r"^\d{2}$")
+                | Q(kind="county", fips__regex=r"^\d{5}$")
+                | Q(kind__in=["city", "consolidated"], fips__regex=r"^\d{7}$"),
+                name="%(app_label)s_%(class)s_fips_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")), name="%(app_label)s_%(class)s_not_own_parent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == JurisdictionKind.STATE:
+            return self.name
+        return f"{self.name}, {self.state}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("jurisdictions:detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        super().clean()
+        expected = FIPS_LENGTH.get(self.kind)  # type: ignore[call-overload]
+        if expected and self.fips and len(self.fips) != expected:
+            raise ValidationError({"fips": f"A {self.get_kind_display()} has a {expected}-digit GEOID."})
+        if self.parent_id and self.parent_id == self.pk:
+            raise ValidationError({"parent": "A jurisdiction cannot be its own parent."})
+
+
+class Official(models.Model):
+    """A person holding a role in a jurisdiction for a term (dates may be unknown)."""
+
+    jurisdiction = models.ForeignKey(
+        to="jurisdictions.Jurisdiction", on_delete=models.PROTECT, related_name="officials"
+    )
+    name = models.CharField(max_length=200)
+    role = models.CharField(max_length=32, choices=OfficialRole.choices)
+    title = models.CharField(
+        max_length=200, blank=True, help_text="The office as the source words it, if narrower."
+    )
+    term_start = models.DateField(null=True, blank=True)
+    term_end = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    source_url = models.URLField(max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ("jurisdiction__name", "role", "-term_start", "name")
+        verbose_name = "official"
+        indexes = [models.Index(fields=["role"], name="juris_official_role_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "name", "role"],
+                name="%(app_label)s_%(class)s_unique_person_role",
+            ),
+            models.CheckConstraint(
+                condition=Q(term_end__isnull=True)
+                | Q(term_start__isnull=True)
+                | Q(term_end__gte=models.F("term_start")),
+                name="%(app_label)s_%(class)s_term_order",
+            ),
+            models.CheckConstraint(
+                condition=~Q(source_url=""), name="%(app_label)s_%(class)s_has_source"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=OfficialRole.values), name="%(app_label)s_%(class)s_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.title or self.get_role_display()}, {self.jurisdiction})"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.term_start and self.term_end and self.term_end < self.term_start:
+            raise ValidationError({"term_end": "The term cannot end before it starts."})
+
+
+def _stance_constraints() -> list[models.BaseConstraint]:
+    constraints: list[models.BaseConstraint] = [
+        models.CheckConstraint(
+            condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
+            name="jurisdictions_policystance_period_order",
+        ),
+        models.CheckConstraint(
+            condition=~Q(source_url=""), name="jurisdictions_policystance_has_source"
+        ),
+        models.CheckConstraint(
+            condition=Q(code__in=StanceCode.values), name="jurisdictions_policystance_code_valid"
+        ),
+        models.UniqueConstraint(
+            fields=["jurisdiction"], condition=Q(effective_to__isnull=True),
+            name="jurisdictions_policystance_one_open_period",
+        ),
+        models.UniqueConstraint(
+            fields=["jurisdiction", "effective_from"],
+            name="jurisdictions_policystance_unique_start",
+        ),
+    ]
+    return constraints
+
+
+class PolicyStance(models.Model):
+    """One period of a jurisdiction's sanctuary-policy stance.
+
+    Periods of one jurisdiction never overlap: on PostgreSQL an exclusion constraint
+    (``jurisdictions_policystance_no_overlap``, added by migration 0002) enforces it on
+    ``daterange(effective_from, effective_to, '[]')``; ``clean()`` checks the same on any
+    database. ``effective_to`` is empty for the current period.
+    """
+
+    jurisdiction = models.ForeignKey(
+        to="jurisdictions.Jurisdiction", on_delete=models.PROTECT, related_name="stances"
+    )
+    code = models.CharField("stance", max_length=16, choices=StanceCode.choices)
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)
+    date_precision = models.CharField(
+        max_length=16, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    basis = models.CharField(max_length=24, choices=StanceBasis.choices)
+    description = models.TextField(blank=True)
+    source_url = models.URLField(max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ("jurisdiction", "effective_from")
+        verbose_name = "policy stance"
+        constraints = _stance_constraints()
+
+    def __str__(self) -> str:
+        end = self.effective_to.isoformat() if self.effective_to else "now"
+        return f"{self.jurisdiction}: {self.get_code_display()} {self.effective_from} – {end}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.effective_to and self.effective_from and self.effective_to < self.effective_from:
+            raise ValidationError({"effective_to": "The period cannot end before it starts."})
+        if not self.jurisdiction_id or not self.effective_from:
+            return
+        overlapping = PolicyStance.objects.filter(jurisdiction_id=self.jurisdiction_id).exclude(
+            pk=self.pk
+        ).filter(Q(effective_to__isnull=True) | Q(effective_to__gte=self.effective_from))
+        if self.effective_to:
+            overlapping = overlapping.filter(effective_from__lte=self.effective_to)
+        clash = overlapping.first()
+        if clash:
+            raise ValidationError(
+                {"effective_from": f"This period overlaps another stance period ({clash})."}
+            )

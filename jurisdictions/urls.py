@@ -1,0 +1,7 @@
+"""Dashboard routes."""
+
+from django.urls import path
+
+app_name = "jurisdictions"
+
+urlpatterns: list = []
