@@ -21,8 +21,11 @@ class Statement(models.Model):
         to="jurisdictions.Jurisdiction", on_delete=models.PROTECT, related_name="statements"
     )
     official = models.ForeignKey(
-        to="jurisdictions.Official", on_delete=models.PROTECT, related_name="statements",
-        null=True, blank=True,
+        to="jurisdictions.Official",
+        on_delete=models.PROTECT,
+        related_name="statements",
+        null=True,
+        blank=True,
     )
     speaker = models.CharField(max_length=200, help_text="Who spoke, as the source names them.")
     speaker_role = models.CharField(max_length=120, blank=True)
@@ -63,11 +66,14 @@ class Statement(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        if self.official_id and self.jurisdiction_id:
-            if self.official.jurisdiction_id != self.jurisdiction_id:
-                raise ValidationError(
-                    {"official": "This official holds office in another jurisdiction."}
-                )
+        if (
+            self.official_id
+            and self.jurisdiction_id
+            and self.official.jurisdiction_id != self.jurisdiction_id
+        ):
+            raise ValidationError(
+                {"official": "This official holds office in another jurisdiction."}
+            )
 
 
 class FederalAction(models.Model):
@@ -88,7 +94,9 @@ class FederalAction(models.Model):
     summary = models.TextField(blank=True)
     effect = models.CharField(max_length=16, choices=ActionEffect.choices, db_index=True)
     status = models.CharField(
-        max_length=16, choices=ActionStatus.choices, default=ActionStatus.IN_EFFECT,
+        max_length=16,
+        choices=ActionStatus.choices,
+        default=ActionStatus.IN_EFFECT,
         db_index=True,
     )
     status_since = models.DateField(
@@ -121,8 +129,9 @@ class FederalAction(models.Model):
         ordering = ("-issued_on", "-id")
         verbose_name = "federal action"
         indexes = [
-            models.Index(fields=["targets_all_sanctuary", "issued_on"],
-                         name="compliance_action_allsanc_idx"),
+            models.Index(
+                fields=["targets_all_sanctuary", "issued_on"], name="compliance_action_allsanc_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -185,8 +194,9 @@ class RiskAssessment(models.Model):
         verbose_name = "risk assessment"
         get_latest_by = "computed_at"
         indexes = [
-            models.Index(fields=["jurisdiction", "-computed_at"],
-                         name="compliance_assess_latest_idx"),
+            models.Index(
+                fields=["jurisdiction", "-computed_at"], name="compliance_assess_latest_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

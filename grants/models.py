@@ -10,9 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from .choices import Agency, AmountType
 
-aln_validator = RegexValidator(
-    r"^\d{2}\.\d{3}$", "An Assistance Listing number such as 16.738."
-)
+aln_validator = RegexValidator(r"^\d{2}\.\d{3}$", "An Assistance Listing number such as 16.738.")
 
 
 class GrantProgram(models.Model):
@@ -26,11 +24,14 @@ class GrantProgram(models.Model):
     agency = models.CharField(max_length=8, choices=Agency.choices)
     sub_agency = models.CharField(max_length=200, blank=True)
     funding_type = models.CharField(
-        "formula or discretionary", max_length=200, blank=True,
+        "formula or discretionary",
+        max_length=200,
+        blank=True,
         help_text="As the program's listing describes it; empty where no source says.",
     )
     conditions_attach = models.BooleanField(
-        "immigration conditions attach", default=False,
+        "immigration conditions attach",
+        default=False,
         help_text="True when immigration-enforcement conditions have attached to this program.",
     )
     immigration_conditions = models.TextField(blank=True)
@@ -68,11 +69,15 @@ class GrantAward(models.Model):
         to="jurisdictions.Jurisdiction", on_delete=models.PROTECT, related_name="awards"
     )
     program = models.ForeignKey(
-        to="grants.GrantProgram", on_delete=models.PROTECT, related_name="awards",
-        null=True, blank=True,
+        to="grants.GrantProgram",
+        on_delete=models.PROTECT,
+        related_name="awards",
+        null=True,
+        blank=True,
     )
     program_label = models.CharField(
-        max_length=200, blank=True,
+        max_length=200,
+        blank=True,
         help_text="The program as the source names it; defaults to the program's short name.",
     )
     fiscal_year = models.PositiveSmallIntegerField()
@@ -94,8 +99,10 @@ class GrantAward(models.Model):
         ordering = ("jurisdiction", "-fiscal_year", "program")
         verbose_name = "grant award"
         indexes = [
-            models.Index(fields=["jurisdiction", "program", "fiscal_year"],
-                         name="grants_award_juris_prog_fy_idx"),
+            models.Index(
+                fields=["jurisdiction", "program", "fiscal_year"],
+                name="grants_award_juris_prog_fy_idx",
+            ),
             models.Index(fields=["program", "fiscal_year"], name="grants_award_prog_fy_idx"),
             models.Index(fields=["fiscal_year"], name="grants_award_fy_idx"),
             models.Index(fields=["amount_usd"], name="grants_award_amount_idx"),
@@ -115,7 +122,8 @@ class GrantAward(models.Model):
                 condition=~Q(program_label=""), name="%(app_label)s_%(class)s_names_program"
             ),
             models.UniqueConstraint(
-                fields=["award_id"], condition=~Q(award_id=""),
+                fields=["award_id"],
+                condition=~Q(award_id=""),
                 name="%(app_label)s_%(class)s_unique_award_id",
             ),
             models.UniqueConstraint(
@@ -128,14 +136,14 @@ class GrantAward(models.Model):
         label = self.program.aln if self.program_id else self.program_label
         return f"{self.jurisdiction} · {label} · FY{self.fiscal_year} · ${self.amount_usd:,}"
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self.program_label and self.program_id:
+            self.program_label = self.program.short_name or self.program.name
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
     def clean(self) -> None:
         super().clean()
         if self.amount_usd is not None and self.amount_usd < 0:
             raise ValidationError({"amount_usd": "An amount cannot be negative."})
         if not self.program_id and not self.program_label:
             raise ValidationError({"program_label": "Name the program, or label the figure."})
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if not self.program_label and self.program_id:
-            self.program_label = self.program.short_name or self.program.name
-        super().save(*args, **kwargs)  # type: ignore[arg-type]

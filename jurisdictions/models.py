@@ -16,8 +16,10 @@ FIPS_LENGTH = {
     JurisdictionKind.STATE: 2,
     JurisdictionKind.COUNTY: 5,
     JurisdictionKind.CITY: 7,
-    JurisdictionKind.CONSOLIDATED: 7,
 }
+# A consolidated city-county carries its place GEOID, or its county GEOID where the Census
+# has no place record for the consolidated government.
+CONSOLIDATED_FIPS_LENGTHS = (5, 7)
 RISK_LEVELS = ("none", "low", "elevated", "high", "severe")
 
 slug_validator = RegexValidator(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "Lowercase words joined by hyphens.")
@@ -39,18 +41,26 @@ class Jurisdiction(models.Model):
     kind = models.CharField(max_length=16, choices=JurisdictionKind.choices)
     state = models.CharField(max_length=2, help_text="Two-letter USPS code of the state.")
     fips = models.CharField(
-        "Census GEOID", max_length=7, unique=True, validators=[fips_validator],
+        "Census GEOID",
+        max_length=7,
+        unique=True,
+        validators=[fips_validator],
         help_text="2 digits for a state, 5 for a county, 7 for a place.",
     )
     county_fips = models.CharField(
-        "county GEOID", max_length=5, blank=True,
+        "county GEOID",
+        max_length=5,
+        blank=True,
         help_text="For a consolidated city-county, the county's 5-digit GEOID.",
     )
     ocd_id = models.CharField(
         "Open Civic Data id", max_length=200, unique=True, validators=[ocd_validator]
     )
     parent = models.ForeignKey(
-        to="jurisdictions.Jurisdiction", on_delete=models.PROTECT, null=True, blank=True,
+        to="jurisdictions.Jurisdiction",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="children",
     )
     population = models.PositiveIntegerField(null=True, blank=True)
@@ -70,7 +80,9 @@ class Jurisdiction(models.Model):
     funding_at_risk_usd = models.BigIntegerField(default=0, db_index=True)
     risk_score = models.PositiveSmallIntegerField(default=0, db_index=True)
     risk_level = models.CharField(
-        max_length=16, choices=[(v, v.title()) for v in RISK_LEVELS], default="none",
+        max_length=16,
+        choices=[(v, v.title()) for v in RISK_LEVELS],
+        default="none",
         db_index=True,
     )
     risk_computed_at = models.DateTimeField(null=True, blank=True)
@@ -78,14 +90,28 @@ class Jurisdiction(models.Model):
     risk_generation = models.BigIntegerField(
         default=0, help_text="Bumped by every change that affects risk; see compliance.services."
     )
+    risk_stale_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="When the figures first went stale; the sweep re-queues old stale rows.",
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     history = HistoricalRecords(
         excluded_fields=[
-            "exposure_usd", "max_at_risk_usd", "funding_at_risk_usd", "risk_score",
-            "risk_level", "risk_computed_at", "risk_stale", "risk_generation", "updated_at",
+            "exposure_usd",
+            "max_at_risk_usd",
+            "funding_at_risk_usd",
+            "risk_score",
+            "risk_level",
+            "risk_computed_at",
+            "risk_stale",
+            "risk_generation",
+            "risk_stale_since",
+            "updated_at",
         ]
     )
 
@@ -95,9 +121,7 @@ class Jurisdiction(models.Model):
         indexes = [
             models.Index(fields=["kind", "state"], name="juris_kind_state_idx"),
             models.Index(Upper("name"), name="juris_upper_name_idx"),
-            models.Index(
-                fields=["-funding_at_risk_usd", "name"], name="juris_ranking_idx"
-            ),
+            models.Index(fields=["-funding_at_risk_usd", "name"], name="juris_ranking_idx"),
             models.Index(fields=["population"], name="juris_population_idx"),
         ]
         constraints = [
@@ -123,7 +147,8 @@ class Jurisdiction(models.Model):
             models.CheckConstraint(
                 condition=Q(kind="state", fips__regex=r"^\d{2}$")
                 | Q(kind="county", fips__regex=r"^\d{5}$")
-                | Q(kind__in=["city", "consolidated"], fips__regex=r"^\d{7}$"),
+                | Q(kind="city", fips__regex=r"^\d{7}$")
+                | Q(kind="consolidated", fips__regex=r"^(\d{5}|\d{7})$"),
                 name="%(app_label)s_%(class)s_fips_matches_kind",
             ),
             models.CheckConstraint(
@@ -141,9 +166,16 @@ class Jurisdiction(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        expected = FIPS_LENGTH.get(self.kind)  # type: ignore[call-overload]
-        if expected and self.fips and len(self.fips) != expected:
-            raise ValidationError({"fips": f"A {self.get_kind_display()} has a {expected}-digit GEOID."})
+        if self.kind == JurisdictionKind.CONSOLIDATED:
+            if self.fips and len(self.fips) not in CONSOLIDATED_FIPS_LENGTHS:
+                message = "A consolidated city-county has a 7-digit place or 5-digit county GEOID."
+                raise ValidationError({"fips": message})
+        else:
+            expected = FIPS_LENGTH.get(self.kind)  # type: ignore[call-overload]
+            if expected and self.fips and len(self.fips) != expected:
+                raise ValidationError(
+                    {"fips": f"A {self.get_kind_display()} has a {expected}-digit GEOID."}
+                )
         if self.parent_id and self.parent_id == self.pk:
             raise ValidationError({"parent": "A jurisdiction cannot be its own parent."})
 
@@ -202,7 +234,8 @@ class Official(models.Model):
 def _stance_constraints() -> list[models.BaseConstraint]:
     constraints: list[models.BaseConstraint] = [
         models.CheckConstraint(
-            condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
+            condition=Q(effective_to__isnull=True)
+            | Q(effective_to__gte=models.F("effective_from")),
             name="jurisdictions_policystance_period_order",
         ),
         models.CheckConstraint(
@@ -212,7 +245,8 @@ def _stance_constraints() -> list[models.BaseConstraint]:
             condition=Q(code__in=StanceCode.values), name="jurisdictions_policystance_code_valid"
         ),
         models.UniqueConstraint(
-            fields=["jurisdiction"], condition=Q(effective_to__isnull=True),
+            fields=["jurisdiction"],
+            condition=Q(effective_to__isnull=True),
             name="jurisdictions_policystance_one_open_period",
         ),
         models.UniqueConstraint(
@@ -255,7 +289,7 @@ class PolicyStance(models.Model):
 
     def __str__(self) -> str:
         end = self.effective_to.isoformat() if self.effective_to else "now"
-        return f"{self.jurisdiction}: {self.get_code_display()} {self.effective_from} – {end}"
+        return f"{self.jurisdiction}: {self.get_code_display()} {self.effective_from} to {end}"
 
     def clean(self) -> None:
         super().clean()
@@ -263,9 +297,11 @@ class PolicyStance(models.Model):
             raise ValidationError({"effective_to": "The period cannot end before it starts."})
         if not self.jurisdiction_id or not self.effective_from:
             return
-        overlapping = PolicyStance.objects.filter(jurisdiction_id=self.jurisdiction_id).exclude(
-            pk=self.pk
-        ).filter(Q(effective_to__isnull=True) | Q(effective_to__gte=self.effective_from))
+        overlapping = (
+            PolicyStance.objects.filter(jurisdiction_id=self.jurisdiction_id)
+            .exclude(pk=self.pk)
+            .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=self.effective_from))
+        )
         if self.effective_to:
             overlapping = overlapping.filter(effective_from__lte=self.effective_to)
         clash = overlapping.first()

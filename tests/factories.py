@@ -128,7 +128,9 @@ class FederalActionFactory(DjangoModelFactory[FederalAction]):
             self.targets.set(extracted)
 
     @factory.post_generation
-    def programs(self, create: bool, extracted: list[GrantProgram] | None, **kwargs: object) -> None:
+    def programs(
+        self, create: bool, extracted: list[GrantProgram] | None, **kwargs: object
+    ) -> None:
         if create and extracted:
             self.programs.set(extracted)
 
