@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
-from django.urls import URLPattern, path, reverse
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from grants.admin import CsvImportForm
+from grants.admin import CsvImportAdminMixin
+from jurisdictions.admin import recompute_affected, recompute_jurisdictions
 
 from .models import FederalAction, RiskAssessment, Statement
+from .selectors import jurisdiction_ids_reached_by_action
+from .services import STATEMENT_CSV_OPTIONAL, STATEMENT_CSV_REQUIRED, statement_import_csv
 
 
 @admin.register(Statement)
-class StatementAdmin(SimpleHistoryAdmin):
+class StatementAdmin(CsvImportAdminMixin, SimpleHistoryAdmin):
     list_display = ("said_on", "speaker", "jurisdiction", "position", "short_quote")
     list_filter = ("position", "date_precision", "jurisdiction__state")
     search_fields = ("quote", "context", "speaker", "jurisdiction__name")
@@ -24,6 +25,9 @@ class StatementAdmin(SimpleHistoryAdmin):
     date_hierarchy = "said_on"
     readonly_fields = ("created_at", "updated_at")
     change_list_template = "admin/compliance/statement/change_list.html"
+    import_service = statement_import_csv
+    actions = (recompute_affected,)
+    import_columns = (*STATEMENT_CSV_REQUIRED, *STATEMENT_CSV_OPTIONAL)
     fields = (
         "jurisdiction",
         "official",
@@ -43,40 +47,6 @@ class StatementAdmin(SimpleHistoryAdmin):
     def short_quote(self, obj: Statement) -> str:
         return obj.quote if len(obj.quote) <= 90 else obj.quote[:87] + "..."
 
-    def get_urls(self) -> list[URLPattern]:
-        extra = [
-            path(
-                "import-csv/",
-                self.admin_site.admin_view(self.import_csv),
-                name="compliance_statement_import_csv",
-            )
-        ]
-        return extra + super().get_urls()
-
-    def import_csv(self, request: HttpRequest) -> HttpResponse:
-        from .services import statement_import_csv
-
-        if not self.has_add_permission(request):
-            return HttpResponse(status=403)
-        form = CsvImportForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            result = statement_import_csv(file=form.cleaned_data["file"], user=request.user)
-            if result.errors:
-                for error in result.errors[:20]:
-                    messages.error(request, str(error))
-            else:
-                messages.success(request, f"Imported {result.created} statement(s).")
-                return HttpResponseRedirect(reverse("admin:compliance_statement_changelist"))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Import statements from CSV",
-            "form": form,
-            "opts": self.model._meta,
-            "columns": "jurisdiction (slug), official, speaker, speaker_role, said_on, quote, "
-            "context, position, source_url",
-        }
-        return render(request, "admin/csv_import.html", context)
-
 
 @admin.register(FederalAction)
 class FederalActionAdmin(SimpleHistoryAdmin):
@@ -86,6 +56,7 @@ class FederalActionAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ("targets", "programs")
     date_hierarchy = "issued_on"
     readonly_fields = ("created_at", "updated_at")
+    actions = ("recompute_reached",)
     fieldsets = (
         (
             None,
@@ -106,6 +77,13 @@ class FederalActionAdmin(SimpleHistoryAdmin):
         ),
         ("Source", {"fields": ("source_url", "notes", "created_at", "updated_at")}),
     )
+
+    @admin.action(description="Recompute every jurisdiction these actions reach now")
+    def recompute_reached(self, request: HttpRequest, queryset: QuerySet[FederalAction]) -> None:
+        ids: set[int] = set()
+        for action in queryset.prefetch_related("targets"):
+            ids.update(jurisdiction_ids_reached_by_action(action=action))
+        recompute_jurisdictions(request, self, ids)
 
 
 @admin.register(RiskAssessment)

@@ -2,12 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Jurisdiction, Official, PolicyStance
+
+
+def recompute_jurisdictions(
+    request: HttpRequest, model_admin: admin.ModelAdmin, jurisdiction_ids: Iterable[int]
+) -> None:
+    """Recompute the given jurisdictions in this request and report what changed."""
+    from compliance.services import risk_assessments_record_many
+
+    ids = sorted(set(jurisdiction_ids))
+    summary = risk_assessments_record_many(jurisdiction_ids=ids)
+    model_admin.message_user(
+        request,
+        f"Recomputed {summary.computed} jurisdiction(s); "
+        f"{summary.history_rows} new assessment(s) in their history.",
+    )
+
+
+def recompute_affected(
+    model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
+) -> None:
+    """Admin action for records that belong to one jurisdiction each."""
+    recompute_jurisdictions(
+        request, model_admin, queryset.values_list("jurisdiction_id", flat=True)
+    )
+
+
+recompute_affected.short_description = (  # type: ignore[attr-defined]
+    "Recompute the jurisdictions of the selected records now"
+)
+
 
 RISK_FIELDS = (
     "exposure_usd",
@@ -66,18 +98,14 @@ class JurisdictionAdmin(SimpleHistoryAdmin):
     )
     actions = ("recompute_now",)
 
-    @admin.action(description="Recompute funding at risk now", permissions=["change"])
+    @admin.action(description="Recompute funding at risk now", permissions=["view"])
     def recompute_now(self, request: HttpRequest, queryset: QuerySet[Jurisdiction]) -> None:
-        from compliance.services import jurisdictions_recompute_now
-
-        count = jurisdictions_recompute_now(
-            jurisdiction_ids=list(queryset.values_list("pk", flat=True))
-        )
-        self.message_user(request, f"Recomputed {count} jurisdiction(s).")
+        recompute_jurisdictions(request, self, queryset.values_list("pk", flat=True))
 
 
 @admin.register(Official)
 class OfficialAdmin(SimpleHistoryAdmin):
+    actions = (recompute_affected,)
     list_display = ("name", "role", "title", "jurisdiction", "term_start", "term_end")
     list_filter = ("role", "jurisdiction__state")
     search_fields = ("name", "title", "jurisdiction__name")
@@ -89,6 +117,7 @@ class OfficialAdmin(SimpleHistoryAdmin):
 
 @admin.register(PolicyStance)
 class PolicyStanceAdmin(SimpleHistoryAdmin):
+    actions = (recompute_affected,)
     list_display = ("jurisdiction", "code", "effective_from", "effective_to", "basis")
     list_filter = ("code", "basis", "date_precision", "jurisdiction__state")
     search_fields = ("jurisdiction__name", "description")

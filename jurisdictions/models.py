@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Upper
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -36,14 +35,13 @@ class Jurisdiction(models.Model):
     ``compliance.services``, so the ranking and the list read them without joins.
     """
 
-    slug = models.SlugField(max_length=120, unique=True, validators=[slug_validator])
+    slug = models.SlugField(max_length=120, validators=[slug_validator], db_index=False)
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=JurisdictionKind.choices)
     state = models.CharField(max_length=2, help_text="Two-letter USPS code of the state.")
     fips = models.CharField(
         "Census GEOID",
         max_length=7,
-        unique=True,
         validators=[fips_validator],
         help_text="2 digits for a state, 5 for a county, 7 for a place.",
     )
@@ -54,7 +52,7 @@ class Jurisdiction(models.Model):
         help_text="For a consolidated city-county, the county's 5-digit GEOID.",
     )
     ocd_id = models.CharField(
-        "Open Civic Data id", max_length=200, unique=True, validators=[ocd_validator]
+        "Open Civic Data id", max_length=200, validators=[ocd_validator]
     )
     parent = models.ForeignKey(
         to="jurisdictions.Jurisdiction",
@@ -70,35 +68,33 @@ class Jurisdiction(models.Model):
 
     # Current stance, kept in step with the stance timeline by jurisdictions.services.
     stance = models.CharField(
-        max_length=16, choices=StanceCode.choices, default=StanceCode.UNKNOWN, db_index=True
+        max_length=16, choices=StanceCode.choices, default=StanceCode.UNKNOWN
     )
     stance_since = models.DateField(null=True, blank=True)
 
     # Denormalised current risk (see the class docstring).
     exposure_usd = models.BigIntegerField(default=0)
     max_at_risk_usd = models.BigIntegerField(default=0)
-    funding_at_risk_usd = models.BigIntegerField(default=0, db_index=True)
-    risk_score = models.PositiveSmallIntegerField(default=0, db_index=True)
+    funding_at_risk_usd = models.BigIntegerField(default=0)
+    risk_score = models.PositiveSmallIntegerField(default=0)
     risk_level = models.CharField(
         max_length=16,
         choices=[(v, v.title()) for v in RISK_LEVELS],
         default="none",
-        db_index=True,
     )
     risk_computed_at = models.DateTimeField(null=True, blank=True)
-    risk_stale = models.BooleanField(default=True, db_index=True)
+    risk_stale = models.BooleanField(default=True)
     risk_generation = models.BigIntegerField(
         default=0, help_text="Bumped by every change that affects risk; see compliance.services."
     )
     risk_stale_since = models.DateTimeField(
         null=True,
         blank=True,
-        db_index=True,
         help_text="When the figures first went stale; the sweep re-queues old stale rows.",
     )
 
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(
         excluded_fields=[
@@ -118,13 +114,24 @@ class Jurisdiction(models.Model):
     class Meta:
         ordering = ("name", "state")
         verbose_name = "jurisdiction"
+        # Few indexes on purpose: a national recompute rewrites the risk columns of every row,
+        # and each index costs an insert per rewritten row. At ~22,700 rows a filter on a
+        # low-cardinality column (risk level, score) scans faster than it maintains an index.
         indexes = [
             models.Index(fields=["kind", "state"], name="juris_kind_state_idx"),
-            models.Index(Upper("name"), name="juris_upper_name_idx"),
+            models.Index(fields=["stance"], name="juris_stance_idx"),
             models.Index(fields=["-funding_at_risk_usd", "name"], name="juris_ranking_idx"),
             models.Index(fields=["population"], name="juris_population_idx"),
+            models.Index(
+                fields=["risk_stale_since"], condition=Q(risk_stale=True), name="juris_stale_idx"
+            ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["slug"], name="%(app_label)s_%(class)s_unique_slug"),
+            models.UniqueConstraint(fields=["fips"], name="%(app_label)s_%(class)s_unique_fips"),
+            models.UniqueConstraint(
+                fields=["ocd_id"], name="%(app_label)s_%(class)s_unique_ocd_id"
+            ),
             models.CheckConstraint(
                 condition=Q(kind__in=JurisdictionKind.values),
                 name="%(app_label)s_%(class)s_kind_valid",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from .choices import StanceCode
-from .models import Jurisdiction, Official, PolicyStance
+from .models import RISK_LEVELS, Jurisdiction, Official, PolicyStance
 
 
 def jurisdiction_get(*, slug: str) -> Jurisdiction:
@@ -51,3 +54,147 @@ def officials_in_office(*, jurisdiction_id: int, on: date | None = None) -> Quer
             Q(term_end__isnull=True) | Q(term_end__gte=on)
         )
     return officials.order_by("role", "-term_start", "name")
+
+
+# --- National ranking (the dashboard and the list read the denormalised risk_* columns) ---
+
+RANKING_ORDERINGS: dict[str, tuple[str, ...]] = {
+    "-funding_at_risk_usd": ("-funding_at_risk_usd", "name", "pk"),
+    "funding_at_risk_usd": ("funding_at_risk_usd", "name", "pk"),
+    "-risk_score": ("-risk_score", "-funding_at_risk_usd", "name", "pk"),
+    "risk_score": ("risk_score", "funding_at_risk_usd", "name", "pk"),
+    "-population": ("-population", "name", "pk"),
+    "population": ("population", "name", "pk"),
+    "name": ("name", "state", "pk"),
+    "-name": ("-name", "-state", "-pk"),
+}
+DEFAULT_RANKING_ORDERING = "-funding_at_risk_usd"
+
+
+def jurisdiction_ranking(
+    *,
+    state: str = "",
+    kind: str = "",
+    stance: str = "",
+    risk_level: str = "",
+    q: str = "",
+    ordering: str = DEFAULT_RANKING_ORDERING,
+) -> QuerySet[Jurisdiction]:
+    """Jurisdictions filtered by the ranking's filters, in the requested order.
+
+    Only the columns a ranking row shows are loaded; empty filters are ignored, and an unknown
+    ``ordering`` falls back to funding at risk, largest first. Population sorts put unknown
+    populations last.
+    """
+    rows = jurisdiction_ranking_filter(
+        state=state, kind=kind, stance=stance, risk_level=risk_level, q=q
+    )
+    keys = RANKING_ORDERINGS.get(ordering, RANKING_ORDERINGS[DEFAULT_RANKING_ORDERING])
+    order_by: list[Any] = []
+    for key in keys:
+        if key.lstrip("-") == "population":
+            field = F("population")
+            order_by.append(
+                field.desc(nulls_last=True) if key.startswith("-") else field.asc(nulls_last=True)
+            )
+        else:
+            order_by.append(key)
+    return rows.order_by(*order_by).only(
+        "id",
+        "slug",
+        "name",
+        "kind",
+        "state",
+        "population",
+        "population_year",
+        "stance",
+        "exposure_usd",
+        "max_at_risk_usd",
+        "funding_at_risk_usd",
+        "risk_score",
+        "risk_level",
+        "risk_computed_at",
+        "risk_stale",
+    )
+
+
+def jurisdiction_ranking_filter(
+    *, state: str = "", kind: str = "", stance: str = "", risk_level: str = "", q: str = ""
+) -> QuerySet[Jurisdiction]:
+    """The unordered set of jurisdictions matching the ranking's filters."""
+    rows = Jurisdiction.objects.all()
+    if state:
+        rows = rows.filter(state=state.upper())
+    if kind:
+        rows = rows.filter(kind=kind)
+    if stance:
+        rows = rows.filter(stance=stance)
+    if risk_level:
+        rows = rows.filter(risk_level=risk_level)
+    if q.strip():
+        rows = rows.filter(name__icontains=q.strip())
+    return rows
+
+
+def jurisdiction_totals(*, rows: QuerySet[Jurisdiction] | None = None) -> dict[str, object]:
+    """Sums and counts over a set of jurisdictions (all of them by default), in one query.
+
+    Returns ``count``, ``exposure_usd``, ``max_at_risk_usd``, ``funding_at_risk_usd``,
+    ``stale`` (how many await a recompute) and ``by_level`` ({risk level: count}, every level).
+    """
+    rows = Jurisdiction.objects.all() if rows is None else rows
+    aggregates: dict[str, Any] = {
+        "count": Count("id"),
+        "exposure_usd": Coalesce(Sum("exposure_usd"), 0),
+        "max_at_risk_usd": Coalesce(Sum("max_at_risk_usd"), 0),
+        "funding_at_risk_usd": Coalesce(Sum("funding_at_risk_usd"), 0),
+        "stale": Count("id", filter=Q(risk_stale=True)),
+    }
+    for level in RISK_LEVELS:
+        aggregates[f"level_{level}"] = Count("id", filter=Q(risk_level=level))
+    result = rows.order_by().aggregate(**aggregates)
+    result["by_level"] = {level: result.pop(f"level_{level}") for level in RISK_LEVELS}
+    return result
+
+
+def state_totals(*, rows: QuerySet[Jurisdiction] | None = None) -> dict[str, dict[str, Any]]:
+    """Per two-letter state code, the same figures as ``jurisdiction_totals`` (one GROUP BY).
+
+    Only states with any jurisdiction in ``rows`` appear. ``totals_combine`` adds them up, so
+    a page that shows both a map and totals needs this one query.
+    """
+    rows = Jurisdiction.objects.all() if rows is None else rows
+    aggregates: dict[str, Any] = {
+        "count": Count("id"),
+        "exposure_usd": Coalesce(Sum("exposure_usd"), 0),
+        "max_at_risk_usd": Coalesce(Sum("max_at_risk_usd"), 0),
+        "funding_at_risk_usd": Coalesce(Sum("funding_at_risk_usd"), 0),
+        "stale": Count("id", filter=Q(risk_stale=True)),
+    }
+    for level in RISK_LEVELS:
+        aggregates[f"level_{level}"] = Count("id", filter=Q(risk_level=level))
+    result: dict[str, dict[str, Any]] = {}
+    for grouped in rows.order_by().values("state").annotate(**aggregates):
+        row: dict[str, Any] = dict(grouped)
+        state = row.pop("state")
+        row["by_level"] = {level: row.pop(f"level_{level}") for level in RISK_LEVELS}
+        result[state] = row
+    return result
+
+
+def totals_combine(*, parts: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The sum of several ``jurisdiction_totals``-shaped dictionaries (e.g. every state's)."""
+    combined: dict[str, Any] = {
+        "count": 0,
+        "exposure_usd": 0,
+        "max_at_risk_usd": 0,
+        "funding_at_risk_usd": 0,
+        "stale": 0,
+        "by_level": dict.fromkeys(RISK_LEVELS, 0),
+    }
+    for part in parts:
+        for key in ("count", "exposure_usd", "max_at_risk_usd", "funding_at_risk_usd", "stale"):
+            combined[key] += part.get(key, 0)
+        for level, count in part.get("by_level", {}).items():
+            combined["by_level"][level] = combined["by_level"].get(level, 0) + count
+    return combined

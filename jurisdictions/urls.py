@@ -1,7 +1,26 @@
-"""Dashboard routes."""
+"""Dashboard routes: the national ranking, each jurisdiction's dashboard and the Atom feeds."""
 
 from django.urls import path
 
+from compliance.feeds import ActionsFeed, StatementsFeed
+
+from . import views
+
 app_name = "jurisdictions"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.national_index, name="index"),
+    path("jurisdictions/<slug:slug>/", views.jurisdiction_detail, name="detail"),
+    path("feeds/statements/", StatementsFeed(), name="feed-statements"),
+    path("feeds/actions/", ActionsFeed(), name="feed-actions"),
+    path(
+        "jurisdictions/<slug:slug>/feeds/statements/",
+        StatementsFeed(),
+        name="jurisdiction-feed-statements",
+    ),
+    path(
+        "jurisdictions/<slug:slug>/feeds/actions/",
+        ActionsFeed(),
+        name="jurisdiction-feed-actions",
+    ),
+]

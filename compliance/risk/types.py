@@ -119,6 +119,9 @@ class ProgramRisk:
     exposure_usd: int
     max_at_risk_usd: int
     funding_at_risk_usd: int
+    # The fiscal year of the award behind the current figure (the most recent on record, which
+    # may be older than the as-of fiscal year); None when the program has no current award.
+    award_fiscal_year: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,33 +7,47 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # Anyone reads; writing needs the model's add/change/delete permission (the editor role).
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly",
     ],
-    "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
-    ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Filtering and ordering live in each app's FilterSet (ordering included), so an unknown
+    # value is a 400 that names the allowed ones.
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "compliance.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "compliance.api.renderers.CSVRenderer",
+    ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "compliance.api.negotiation.FormatNamingNegotiation",
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "compliance.api.exceptions.api_exception_handler",
+    # Counters live in the default cache: Redis whenever REDIS_URL is set.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "compliance.api.throttles.AnonymousThrottle",
+        "compliance.api.throttles.TokenUserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_ANON_THROTTLE_RATE", default="120/minute"),
         "user": env.str("API_USER_THROTTLE_RATE", default="1200/minute"),
     },
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
     "DATETIME_FORMAT": "iso-8601",
     "DATE_FORMAT": "iso-8601",
+    "COERCE_DECIMAL_TO_STRING": False,
 }
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sanctuary funding compliance tracker API",
     "DESCRIPTION": (
         "Sanctuary-policy jurisdictions, officials' statements, federal actions and the "
-        "federal grant money at risk, each record with its source."
+        "federal grant money at risk, each record with its source.\n\n"
+        "Read access is public and throttled. Writes need the token of an editor, sent as "
+        "`Authorization: Token <key>`. Every list takes `page`, `page_size` (at most 500) and "
+        "`format=csv`; `format=csv&page_size=all` streams every matching row. Money is in "
+        "whole US dollars; dates are ISO 8601."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -41,4 +55,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "StanceEnum": "jurisdictions.choices.StanceCode",
+        "JurisdictionKindEnum": "jurisdictions.choices.JurisdictionKind",
+        "StatementPositionEnum": "compliance.choices.StatementPosition",
+        "ActionKindEnum": "compliance.choices.ActionKind",
+        "ActionEffectEnum": "compliance.choices.ActionEffect",
+        "ActionStatusEnum": "compliance.choices.ActionStatus",
+        "OfficialRoleEnum": "jurisdictions.choices.OfficialRole",
+        "RiskLevelEnum": "compliance.choices.RiskLevel",
+    },
 }

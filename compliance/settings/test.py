@@ -1,8 +1,8 @@
-"""Test settings: the base settings with a fast hasher and nothing sent anywhere."""
+"""Test settings: the base settings with a fast hasher and nothing sent anywhere.
 
-import os
-
-os.environ.setdefault("DJANGO_DEBUG", "true")
+The settings package loads ``base`` first, so the environment must already allow a missing
+secret key: `make test` exports ``DJANGO_DEBUG=true``.
+"""
 
 from . import *  # noqa: F403
 from .env import env

@@ -194,3 +194,85 @@ def test_create_roles_command_is_idempotent(db):
         "view_grantprogram",
         "view_riskassessment",
     }
+
+
+def _upload(text: str, name: str = "rows.csv"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
+
+
+def test_editor_imports_statements_from_csv_in_the_admin(client, editor_user):
+    city = JurisdictionFactory(slug="springfield-il")
+    client.force_login(editor_user)
+    url = reverse("admin:compliance_statement_import_csv")
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "jurisdiction, speaker, said_on, quote, position, source_url" in page.content.decode()
+    csv_text = (
+        "jurisdiction,speaker,said_on,quote,position,source_url\n"
+        "springfield-il,A. Mayor,2025-02-01,We stand by our ordinance.,defiant,https://example.org/a\n"
+        "springfield-il,A. Mayor,2025-02-02,We will comply.,conciliatory,https://example.org/b\n"
+    )
+    response = client.post(url, {"file": _upload(csv_text)})
+    assert response.status_code == 302
+    assert Statement.objects.filter(jurisdiction=city).count() == 2
+    assert all(s.history.first().history_user == editor_user for s in Statement.objects.all())
+
+
+def test_statement_csv_with_a_bad_line_imports_nothing_and_names_the_line(client, editor_user):
+    JurisdictionFactory(slug="springfield-il")
+    client.force_login(editor_user)
+    csv_text = (
+        "jurisdiction,speaker,said_on,quote,position,source_url\n"
+        "springfield-il,A. Mayor,2025-02-01,Fine words.,defiant,https://example.org/a\n"
+        "springfield-il,A. Mayor,2025-02-02,Bad position.,furious,https://example.org/b\n"
+    )
+    response = client.post(
+        reverse("admin:compliance_statement_import_csv"), {"file": _upload(csv_text)}, follow=True
+    )
+    body = response.content.decode()
+    assert "Line 3, position" in body
+    assert not Statement.objects.exists()
+
+
+def test_editor_imports_awards_from_csv_in_the_admin(client, editor_user):
+    from grants.models import GrantAward
+    from tests.factories import GrantProgramFactory
+
+    JurisdictionFactory(slug="springfield-il")
+    GrantProgramFactory(aln="16.738", short_name="Byrne JAG")
+    client.force_login(editor_user)
+    csv_text = (
+        "jurisdiction,program,fiscal_year,amount_usd,source_url\n"
+        "springfield-il,16.738,2024,250000,https://example.org/award\n"
+    )
+    response = client.post(
+        reverse("admin:grants_grantaward_import_csv"), {"file": _upload(csv_text)}
+    )
+    assert response.status_code == 302
+    award = GrantAward.objects.get()
+    assert (award.program_label, award.amount_usd) == ("Byrne JAG", 250_000)
+
+
+def test_analyst_cannot_import(client, analyst_user):
+    client.force_login(analyst_user)
+    assert client.get(reverse("admin:compliance_statement_import_csv")).status_code == 403
+
+
+def test_recompute_now_action_writes_the_assessment(client, editor_user):
+    from jurisdictions.models import Jurisdiction
+
+    statement = StatementFactory()
+    jurisdiction = statement.jurisdiction
+    Jurisdiction.objects.filter(pk=jurisdiction.pk).update(risk_stale=True)
+    client.force_login(editor_user)
+    response = client.post(
+        reverse("admin:compliance_statement_changelist"),
+        {"action": "recompute_affected", "_selected_action": [statement.pk]},
+        follow=True,
+    )
+    assert "Recomputed 1 jurisdiction(s)" in response.content.decode()
+    jurisdiction.refresh_from_db()
+    assert jurisdiction.risk_stale is False
+    assert jurisdiction.risk_computed_at is not None

@@ -56,7 +56,7 @@ def test_loads_the_reference_dataset_with_sources_and_derived_ids() -> None:
     # Current stance follows the open period of the timeline.
     chicago = Jurisdiction.objects.get(slug="chicago-il")
     assert chicago.stance == "sanctuary"
-    assert str(chicago.stance_since) == "2006-01-01"  # sanctuary without a break
+    assert str(chicago.stance_since) == "2021-01-27"
 
     # Every sourced record keeps its source URL.
     for model in (PolicyStance, Statement, FederalAction, GrantAward, Official, GrantProgram):

@@ -1,0 +1,87 @@
+"""The behaviour every API ViewSet shares: JSON or CSV, a streamed CSV export of every row,
+and JSON errors even when CSV was asked for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from .pagination import EXPORT_ALL
+from .renderers import csv_stream
+
+EXPORT_CHUNK_SIZE = 2000
+
+FORMAT_PARAMETER = OpenApiParameter(
+    name="format",
+    type=OpenApiTypes.STR,
+    enum=["json", "csv"],
+    location=OpenApiParameter.QUERY,
+    description=(
+        "`json` (default) or `csv`. CSV takes the same filters; with `page_size=all` it "
+        "streams every matching row."
+    ),
+)
+
+
+class ApiViewSetMixin:
+    """Mixed into every ViewSet of the API."""
+
+    export_filename: str = "export"
+
+    def csv_header(self) -> list[str]:
+        return list(self.get_serializer().fields)  # type: ignore[attr-defined]
+
+    def wants_export(self, request: Request) -> bool:
+        if request.query_params.get("page_size") != EXPORT_ALL:
+            return False
+        if getattr(request.accepted_renderer, "format", None) != "csv":
+            raise ValidationError(
+                {"page_size": [f"'{EXPORT_ALL}' is only allowed with format=csv."]}
+            )
+        return True
+
+    def export_rows(self, queryset: QuerySet) -> Any:
+        serializer = self.get_serializer()  # type: ignore[attr-defined]
+        for obj in queryset.iterator(chunk_size=EXPORT_CHUNK_SIZE):
+            yield serializer.to_representation(obj)
+
+    def export_csv(self, queryset: QuerySet) -> StreamingHttpResponse:
+        response = StreamingHttpResponse(
+            csv_stream(self.csv_header(), self.export_rows(queryset)),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{self.export_filename}.csv"'
+        return response
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
+        if self.wants_export(request):
+            return self.export_csv(queryset)
+        page = self.paginate_queryset(queryset)  # type: ignore[attr-defined]
+        serializer = self.get_serializer(page, many=True)  # type: ignore[attr-defined]
+        response = self.get_paginated_response(serializer.data)  # type: ignore[attr-defined]
+        self.add_list_extras(response, queryset)
+        return response
+
+    def add_list_extras(self, response: Response, queryset: QuerySet) -> None:
+        """Hook for extra keys of a list body (facets)."""
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        if (
+            isinstance(response, Response)
+            and response.status_code >= 400
+            and getattr(response.accepted_renderer, "format", "json") != "json"
+        ):
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+            response.renderer_context = self.get_renderer_context()  # type: ignore[attr-defined]
+        return response

@@ -1,0 +1,17 @@
+"""One router for the whole API (``/api/v1/``); paths are kebab-case plurals."""
+
+from rest_framework.routers import DefaultRouter
+
+from compliance.api.views import FederalActionViewSet, StatementViewSet
+from grants.api.views import GrantAwardViewSet, GrantProgramViewSet
+from jurisdictions.api.views import JurisdictionViewSet, OfficialViewSet
+
+router = DefaultRouter()
+router.register("jurisdictions", JurisdictionViewSet, basename="jurisdiction")
+router.register("officials", OfficialViewSet, basename="official")
+router.register("statements", StatementViewSet, basename="statement")
+router.register("federal-actions", FederalActionViewSet, basename="federal-action")
+router.register("grant-programs", GrantProgramViewSet, basename="grant-program")
+router.register("grant-awards", GrantAwardViewSet, basename="grant-award")
+
+urlpatterns = router.urls

@@ -1,0 +1,37 @@
+"""The funding-at-risk engine: pure Python, no Django.
+
+``assess(inputs, as_of=...)`` turns a jurisdiction's facts (:class:`RiskInputs`) into an
+:class:`Assessment`. The method is described in ``docs/risk-method.md``; its coefficients live
+in :mod:`compliance.risk.weights` and every assessment records :data:`METHOD_VERSION`.
+"""
+
+from .engine import assess, federal_fiscal_year, level_for
+from .types import (
+    ActionFact,
+    Assessment,
+    AwardFact,
+    Driver,
+    ProgramFact,
+    ProgramRisk,
+    RiskInputs,
+    StancePeriod,
+    StatementFact,
+)
+from .weights import LEVELS, METHOD_VERSION
+
+__all__ = [
+    "LEVELS",
+    "METHOD_VERSION",
+    "ActionFact",
+    "Assessment",
+    "AwardFact",
+    "Driver",
+    "ProgramFact",
+    "ProgramRisk",
+    "RiskInputs",
+    "StancePeriod",
+    "StatementFact",
+    "assess",
+    "federal_fiscal_year",
+    "level_for",
+]

@@ -1,0 +1,104 @@
+"""Every coefficient and threshold of the funding-at-risk method, in one documented place.
+
+Change a number here and bump :data:`METHOD_VERSION`: every stored assessment records the version
+it was computed with, so a change of method never silently rewrites history. The table in
+``docs/risk-method.md`` mirrors this module, and a test checks that the two agree.
+"""
+
+from __future__ import annotations
+
+# Recorded on every Assessment; bump on any change below or in the engine's arithmetic.
+METHOD_VERSION = "2026.2"
+
+# --- Stance -------------------------------------------------------------------------------
+
+# How far a jurisdiction's stance inclines it toward not meeting federal immigration conditions
+# (0 = no inclination, 1 = certain). It scales the likelihood that an action's threat is carried
+# out against this jurisdiction; see DISPOSITION_FLOOR for the part that does not depend on it.
+STANCE_FACTOR: dict[str, float] = {
+    "sanctuary": 0.80,  # formal policy limiting cooperation: the conditions' main target
+    "partial": 0.55,  # limits some cooperation: partly in conflict with the conditions
+    "unknown": 0.35,  # no recorded policy: assume a middle value, below partial
+    "cooperative": 0.10,  # cooperates: only a residual chance of being found non-compliant
+    "enforcing": 0.00,  # partners with enforcement: no inclination to refuse the conditions
+}
+
+# The stance assumed when no stance period covers the as-of date; also the baseline a stance
+# driver is measured against.
+BASELINE_STANCE = "unknown"
+
+# Stances reached by an action that targets "every sanctuary jurisdiction" (SPEC: sanctuary or
+# partial on the date).
+ALL_SANCTUARY_STANCES = frozenset({"sanctuary", "partial"})
+
+# --- Federal actions ----------------------------------------------------------------------
+
+# Likelihood that one in-effect action removes the money it covers, by effect; several actions
+# combine as independent chances (1 - product of (1 - severity)). Ordered
+# none < threat < condition < withholding < clawback, strictly, so a more severe effect always
+# weighs more.
+ACTION_SEVERITY: dict[str, float] = {
+    "none": 0.00,  # no funding consequence of its own (e.g. a jurisdiction's lawsuit)
+    "threat": 0.15,  # a stated intention to cut funds: often not carried out
+    "condition": 0.40,  # a condition written into the award: refusal makes the money ineligible
+    "withholding": 0.80,  # money already held back: most of it stays lost until a court acts
+    "clawback": 0.90,  # repayment demanded: reaches back into money already spent
+}
+
+# Effects that shield the jurisdiction rather than threaten it. An in-effect injunction blocks
+# every adverse action on the programs it covers; an in-effect rescission withdraws the adverse
+# actions on its programs that were issued on or before the rescission's own date.
+PROTECTIVE_EFFECTS = frozenset({"injunction", "rescission"})
+
+# Only these statuses count as active; enjoined, rescinded, vacated and expired actions do not.
+# Before an action's ``status_since`` date it counts as in effect.
+ACTIVE_STATUSES = frozenset({"in_effect"})
+
+# Share of an action's likelihood that holds whatever the jurisdiction's stance and statements:
+# agencies act on lists and formulas, so even a cooperative target carries some risk.
+DISPOSITION_FLOOR = 0.25
+
+# --- Statements ---------------------------------------------------------------------------
+
+# Weight of one fresh statement by position. Positive weights add to the jurisdiction's
+# defiance, which pulls the stance factor toward 1; negative ones add to its restraint, which
+# pulls it toward 0. Both saturate (1 - e^-sum), so adding a defiant statement can only raise
+# risk and adding a conciliatory one can only lower it. Restraint weights are smaller because
+# they act on the larger distance (a sanctuary factor of 0.80 is 0.20 from 1 but 0.80 from 0).
+STATEMENT_WEIGHT: dict[str, float] = {
+    "defiant": 0.50,  # refuses federal demands: raises the chance the conditions are refused
+    "neutral": 0.00,  # no position: no effect
+    "conciliatory": -0.10,  # signals willingness to accommodate: lowers it a little
+    "supportive": -0.20,  # supports federal demands: lowers it more
+}
+
+# A statement's weight halves every this many days: words from six months ago count half.
+STATEMENT_HALF_LIFE_DAYS = 180
+
+# --- Money in scope -----------------------------------------------------------------------
+
+# The current award of a program is its most recent fiscal year on or before the as-of fiscal
+# year, carried forward up to this many years: formula grants (Byrne JAG, say) recur yearly, so
+# when no newer figure exists the latest known award stands in for the current year's money;
+# an award older than 10 years is too stale to stand in.
+CURRENT_AWARD_CARRY_FORWARD_YEARS = 10
+
+# A clawback reaches the fiscal years from (as-of fiscal year - this) up to the as-of fiscal
+# year: 2 CFR 200.334 keeps award records for three years, the practical window for recovery.
+# The years of this window other than the current award's year are the "prior disbursed" money
+# a clawback brings into exposure. (The current award may be older than the window: it is
+# exposure already, and a clawback adds nothing older than the window.)
+CLAWBACK_LOOKBACK_YEARS = 3
+
+# --- Score and level ----------------------------------------------------------------------
+
+# Levels from lowest to highest; a score of 0 is "none".
+LEVELS = ("none", "low", "elevated", "high", "severe")
+
+# Lowest score of each level above "none" (score = 100 x likelihood, 0-100).
+LEVEL_FLOORS: dict[str, int] = {
+    "low": 1,  # any unblocked adverse action on conditioned money in scope
+    "elevated": 10,  # about a threat against a sanctuary jurisdiction
+    "high": 30,  # about a grant condition against a sanctuary jurisdiction
+    "severe": 60,  # about money withheld or clawed back
+}

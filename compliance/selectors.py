@@ -1,0 +1,322 @@
+"""Reads of the compliance domain: the engine's inputs, risk history, who an action reaches.
+
+``risk_inputs_for`` and ``risk_inputs_for_many`` turn ORM rows into the plain facts of
+``compliance.risk.types`` with a fixed number of queries, whatever the number of rows: the
+single path and the national path share one implementation, so both give the same facts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime
+
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+
+from jurisdictions.choices import StanceCode
+from jurisdictions.models import Jurisdiction, PolicyStance
+
+from .models import FederalAction, RiskAssessment
+from .risk import federal_fiscal_year
+from .risk.types import (
+    ActionFact,
+    AwardFact,
+    ProgramFact,
+    RiskInputs,
+    StancePeriod,
+    StatementFact,
+)
+from .risk.weights import CLAWBACK_LOOKBACK_YEARS
+
+# Stances an action "targeting every sanctuary jurisdiction" reaches.
+SANCTUARY_STANCES = (StanceCode.SANCTUARY.value, StanceCode.PARTIAL.value)
+
+
+def risk_inputs_for(*, jurisdiction_id: int, as_of: date) -> RiskInputs:
+    """The engine's inputs for one jurisdiction (six queries, whatever its row counts).
+
+    Raises ``Jurisdiction.DoesNotExist`` when there is no such jurisdiction.
+    """
+    inputs = risk_inputs_for_many(jurisdiction_ids=[jurisdiction_id], as_of=as_of)
+    if jurisdiction_id not in inputs:
+        raise Jurisdiction.DoesNotExist(f"No jurisdiction with id {jurisdiction_id}.")
+    return inputs[jurisdiction_id]
+
+
+def risk_inputs_for_many(
+    *, jurisdiction_ids: Sequence[int] | None = None, as_of: date
+) -> dict[int, RiskInputs]:
+    """The engine's inputs for many jurisdictions (all when ``jurisdiction_ids`` is None).
+
+    Set-based: one query each for jurisdictions, awards (summed per jurisdiction, program and
+    fiscal year in SQL), stance periods, statements, actions with their targets and programs,
+    and programs, however many jurisdictions are asked for. Facts dated after ``as_of`` are
+    still returned: the engine filters them, in one place. Awards older than the engine's
+    clawback look-back window are left in the database: they cannot change any figure.
+    Unknown ids are left out.
+    """
+    if jurisdiction_ids is not None or connection.vendor != "postgresql":
+        return _risk_inputs_for_many(jurisdiction_ids, as_of)
+    # National path. Outside a transaction, the award aggregate (the one slow query) runs on a
+    # second connection while this one reads the rest; inside one, it must see the same data.
+    parallel = not connection.in_atomic_block
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Plain aggregates over a million rows, where JIT compilation costs more than it saves.
+        cursor.execute("SET LOCAL jit = off")
+        return _risk_inputs_for_many(jurisdiction_ids, as_of, parallel=parallel)
+
+
+def _rows_on_own_connection(sql: str, params: Sequence[object]) -> list[tuple]:
+    """Run one read in a worker thread, on that thread's own connection, then close it."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    finally:
+        connection.close()
+
+
+# The hot reads are plain SQL: compiling ORM queries costs more than running them for one
+# jurisdiction, and converting a million ORM rows costs seconds on the national path.
+# "{scope}" is empty (every jurisdiction) or "AND <column> IN (%s, ...)"; dates come back as
+# strings on SQLite, hence _date().
+_AWARDS_SQL = """
+SELECT a.jurisdiction_id, p.aln, a.fiscal_year, MIN(a.id), SUM(a.amount_usd)
+FROM grants_grantaward a JOIN grants_grantprogram p ON p.id = a.program_id
+WHERE a.fiscal_year >= %s {scope}
+GROUP BY a.jurisdiction_id, p.aln, a.fiscal_year
+ORDER BY a.jurisdiction_id, p.aln, a.fiscal_year
+"""
+_STANCES_SQL = """
+SELECT jurisdiction_id, id, code, effective_from, effective_to
+FROM jurisdictions_policystance WHERE TRUE {scope}
+ORDER BY jurisdiction_id, effective_from, id
+"""
+_STATEMENTS_SQL = """
+SELECT jurisdiction_id, id, said_on, position
+FROM compliance_statement WHERE TRUE {scope}
+ORDER BY jurisdiction_id, said_on, id
+"""
+_TARGETS_SQL = """
+SELECT federalaction_id, jurisdiction_id FROM compliance_federalaction_targets WHERE TRUE {scope}
+"""
+_ACTIONS_SQL = """
+SELECT id, kind, effect, status, issued_on, covers_all_programs, targets_all_sanctuary,
+       status_since, title
+FROM compliance_federalaction WHERE targets_all_sanctuary {scope}
+ORDER BY issued_on, id
+"""
+_ACTION_PROGRAMS_SQL = """
+SELECT ap.federalaction_id, p.aln
+FROM compliance_federalaction_programs ap JOIN grants_grantprogram p ON p.id = ap.grantprogram_id
+WHERE ap.federalaction_id IN (SELECT id FROM compliance_federalaction
+                              WHERE targets_all_sanctuary {scope})
+"""
+_PROGRAMS_SQL = "SELECT aln, name, conditions_attach FROM grants_grantprogram"
+
+
+def _rows(sql: str, params: Sequence[object] = ()) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _in(column: str, ids: Sequence[int] | None, joiner: str = "AND") -> tuple[str, list[int]]:
+    """A ``{joiner} column IN (...)`` clause, or nothing for every row."""
+    if ids is None:
+        return "", []
+    return f"{joiner} {column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+def _date(value: date | str | None) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def _risk_inputs_for_many(
+    jurisdiction_ids: Sequence[int] | None, as_of: date, *, parallel: bool = False
+) -> dict[int, RiskInputs]:
+    ids = _existing_ids(jurisdiction_ids)
+    if not ids:
+        return {}
+    scoped = ids if jurisdiction_ids is not None else None
+
+    clause, params = _in("a.jurisdiction_id", scoped)
+    first_year = federal_fiscal_year(as_of) - CLAWBACK_LOOKBACK_YEARS
+    award_query = (_AWARDS_SQL.format(scope=clause), [first_year, *params])
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(_rows_on_own_connection, *award_query) if parallel else None
+        stances, statements, targeted, broad, listed, programs = _other_facts(scoped)
+        award_rows = pending.result() if pending else _rows(*award_query)
+
+    awards: dict[int, list[AwardFact]] = defaultdict(list)
+    award_alns: dict[int, set[str]] = defaultdict(set)
+    for jid, aln, fiscal_year, first_id, total in award_rows:
+        awards[jid].append(AwardFact(first_id, aln, fiscal_year, int(total)))
+        award_alns[jid].add(aln)
+
+    result: dict[int, RiskInputs] = {}
+    for jid in ids:
+        mine = targeted.get(jid, ())
+        if mine:
+            skip = listed[jid]
+            actions = [*(a for a in broad if a.id not in skip), *mine]
+        else:
+            actions = list(broad)
+        actions.sort(key=lambda a: (a.issued_on, a.id))
+        named = set(award_alns.get(jid, ()))
+        for action in actions:
+            named.update(action.programs)
+        result[jid] = RiskInputs(
+            jurisdiction_id=jid,
+            programs=tuple(programs[aln] for aln in sorted(named) if aln in programs),
+            awards=tuple(awards.get(jid, ())),
+            stances=tuple(stances.get(jid, ())),
+            statements=tuple(statements.get(jid, ())),
+            actions=tuple(actions),
+        )
+    return result
+
+
+def _other_facts(scoped: list[int] | None) -> tuple:
+    """Stance periods, statements, reaching actions and programs (five queries)."""
+    clause, params = _in("jurisdiction_id", scoped)
+    stances: dict[int, list[StancePeriod]] = defaultdict(list)
+    for jid, pk, code, start, end in _rows(_STANCES_SQL.format(scope=clause), params):
+        stances[jid].append(StancePeriod(pk, code, _date(start), _date(end)))
+
+    statements: dict[int, list[StatementFact]] = defaultdict(list)
+    for jid, pk, said_on, position in _rows(_STATEMENTS_SQL.format(scope=clause), params):
+        statements[jid].append(StatementFact(pk, _date(said_on), position))
+
+    targeted, broad, listed = _actions_reaching(scoped)
+
+    programs = {
+        aln: ProgramFact(aln=aln, name=name, conditions_attach=bool(attach))
+        for aln, name, attach in _rows(_PROGRAMS_SQL)
+    }
+    return stances, statements, targeted, broad, listed, programs
+
+
+def _actions_reaching(
+    ids: list[int] | None,
+) -> tuple[dict[int, list[ActionFact]], tuple[ActionFact, ...], dict[int, set[int]]]:
+    """Actions listing each jurisdiction as a target; the all-sanctuary ones, which reach
+    everyone the engine finds sanctuary or partial; and the action ids listing each id.
+
+    Three queries: the target rows (only the asked-for jurisdictions), the actions, their
+    programs.
+    """
+    clause, params = _in("jurisdiction_id", ids)
+    targets_by_action: dict[int, list[int]] = defaultdict(list)
+    for action_id, jid in _rows(_TARGETS_SQL.format(scope=clause), params):
+        targets_by_action[action_id].append(jid)
+
+    action_clause, action_params = _in("id", sorted(targets_by_action) or None, joiner="OR")
+    action_rows = _rows(_ACTIONS_SQL.format(scope=action_clause), action_params)
+    programs_by_action: dict[int, set[str]] = defaultdict(set)
+    if action_rows:
+        for action_id, aln in _rows(
+            _ACTION_PROGRAMS_SQL.format(scope=action_clause), action_params
+        ):
+            programs_by_action[action_id].add(aln)
+
+    targeted: dict[int, list[ActionFact]] = defaultdict(list)
+    broad: list[ActionFact] = []
+    listed: dict[int, set[int]] = defaultdict(set)
+    for (
+        pk,
+        kind,
+        effect,
+        status,
+        issued_on,
+        all_programs,
+        all_sanctuary,
+        since,
+        title,
+    ) in action_rows:
+        fields = {
+            "id": pk,
+            "kind": kind,
+            "effect": effect,
+            "status": status,
+            "issued_on": _date(issued_on),
+            "programs": frozenset(programs_by_action.get(pk, ())),
+            "covers_all_programs": bool(all_programs),
+            "targets_all_sanctuary": bool(all_sanctuary),
+            "status_since": _date(since),
+            "title": title,
+        }
+        as_target = ActionFact(**fields, targets_jurisdiction=True)
+        for jid in targets_by_action.get(pk, ()):
+            targeted[jid].append(as_target)
+            listed[jid].add(pk)
+        if all_sanctuary:
+            broad.append(ActionFact(**fields, targets_jurisdiction=False))
+    return targeted, tuple(broad), listed
+
+
+def _existing_ids(jurisdiction_ids: Sequence[int] | None) -> list[int]:
+    if jurisdiction_ids is not None and not jurisdiction_ids:
+        return []
+    clause, params = _in("id", None if jurisdiction_ids is None else sorted(set(jurisdiction_ids)))
+    return [
+        row[0]
+        for row in _rows(
+            f"SELECT id FROM jurisdictions_jurisdiction WHERE TRUE {clause} ORDER BY id", params
+        )
+    ]
+
+
+def risk_history(*, jurisdiction_id: int) -> QuerySet[RiskAssessment]:
+    """A jurisdiction's recorded assessments, oldest first."""
+    return RiskAssessment.objects.filter(jurisdiction_id=jurisdiction_id).order_by(
+        "computed_at", "id"
+    )
+
+
+def risk_assessment_latest(*, jurisdiction_id: int) -> RiskAssessment | None:
+    """The most recent recorded assessment of a jurisdiction, or None."""
+    return (
+        RiskAssessment.objects.filter(jurisdiction_id=jurisdiction_id)
+        .order_by("-computed_at", "-id")
+        .first()
+    )
+
+
+def jurisdiction_ids_with_sanctuary_stance() -> list[int]:
+    """Ids of jurisdictions that have (or had) a sanctuary or partial stance period.
+
+    An all-sanctuary action can reach any of them, depending on the date, so a change to one
+    such action makes all of them stale.
+    """
+    return list(
+        PolicyStance.objects.filter(code__in=SANCTUARY_STANCES)
+        .order_by("jurisdiction_id")
+        .values_list("jurisdiction_id", flat=True)
+        .distinct()
+    )
+
+
+def jurisdiction_ids_reached_by_action(*, action: FederalAction) -> list[int]:
+    """Every jurisdiction an action may reach: its listed targets and, when it targets every
+    sanctuary jurisdiction, each one with a sanctuary or partial stance period."""
+    ids = set(action.targets.values_list("pk", flat=True)) if action.pk else set()
+    if action.targets_all_sanctuary:
+        ids.update(jurisdiction_ids_with_sanctuary_stance())
+    return sorted(ids)
+
+
+def jurisdiction_ids_stale(
+    *, older_than: datetime | None = None, after_id: int = 0, limit: int = 10_000
+) -> list[int]:
+    """Ids (ascending, above ``after_id``) of jurisdictions stale since ``older_than`` or
+    earlier; a stale row with no recorded start counts as old."""
+    qs = Jurisdiction.objects.filter(risk_stale=True, pk__gt=after_id)
+    if older_than is not None:
+        qs = qs.filter(Q(risk_stale_since__isnull=True) | Q(risk_stale_since__lte=older_than))
+    return list(qs.order_by("pk").values_list("pk", flat=True)[:limit])

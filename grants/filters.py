@@ -1,0 +1,49 @@
+"""FilterSets of grant programs and awards (used by the API)."""
+
+from __future__ import annotations
+
+import django_filters
+
+from compliance.api.filtering import (
+    BaseFilterSet,
+    IntegerFilter,
+    StableOrderingFilter,
+    StrictChoiceFilter,
+)
+
+from .choices import Agency, AmountType
+from .models import GrantAward, GrantProgram
+
+
+class GrantProgramFilterSet(BaseFilterSet):
+    agency = StrictChoiceFilter(choices=Agency.choices, label="Federal agency.")
+    conditions_attach = django_filters.BooleanFilter(
+        label="Whether immigration-enforcement conditions attach to the program."
+    )
+
+    class Meta:
+        model = GrantProgram
+        fields: list[str] = []
+
+
+class GrantAwardFilterSet(BaseFilterSet):
+    jurisdiction = django_filters.CharFilter(
+        field_name="jurisdiction__slug", label="Slug of the jurisdiction."
+    )
+    program = django_filters.CharFilter(
+        field_name="program__aln", label="Assistance Listing number of the program."
+    )
+    fiscal_year = IntegerFilter(field_name="fiscal_year", label="Federal fiscal year.")
+    min_amount = IntegerFilter(
+        field_name="amount_usd", lookup_expr="gte", label="At least this many dollars."
+    )
+    amount_type = StrictChoiceFilter(choices=AmountType.choices, label="Kind of figure.")
+    ordering = StableOrderingFilter(
+        fields=("fiscal_year", "amount_usd"),
+        tie_break=("pk",),
+        label="Sort by fiscal_year or amount_usd; prefix - to reverse.",
+    )
+
+    class Meta:
+        model = GrantAward
+        fields: list[str] = []

@@ -1,0 +1,66 @@
+"""FilterSets of the jurisdictions app (used by the API)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import QuerySet
+
+from compliance.api.filtering import (
+    BaseFilterSet,
+    ChoiceListFilter,
+    StableOrderingFilter,
+    StrictChoiceFilter,
+)
+
+from .choices import US_STATES, JurisdictionKind, OfficialRole, StanceCode
+from .models import RISK_LEVELS, Jurisdiction, Official
+
+STATE_CHOICES = [(code, code) for code in US_STATES]
+RISK_LEVEL_CHOICES = [(level, level) for level in RISK_LEVELS]
+FACET_FIELDS = ("stance", "state", "kind", "risk_level")
+
+
+class JurisdictionFilterSet(BaseFilterSet):
+    """Filters of ``/api/v1/jurisdictions/``; every one reads a column of the row itself."""
+
+    kind = StrictChoiceFilter(choices=JurisdictionKind.choices, label="Kind of jurisdiction.")
+    state = StrictChoiceFilter(choices=STATE_CHOICES, label="Two-letter USPS state code.")
+    stance = StrictChoiceFilter(choices=StanceCode.choices, label="Current stance code.")
+    risk_level = StrictChoiceFilter(choices=RISK_LEVEL_CHOICES, label="Current risk level.")
+    min_funding_at_risk = django_filters.NumberFilter(
+        field_name="funding_at_risk_usd",
+        lookup_expr="gte",
+        label="Only jurisdictions with at least this many dollars at risk.",
+    )
+    q = django_filters.CharFilter(
+        field_name="name", lookup_expr="icontains", label="Part of the name (case-insensitive)."
+    )
+    ordering = StableOrderingFilter(
+        fields=("name", "funding_at_risk_usd", "risk_score", "population"),
+        tie_break=("name", "pk"),
+        label="Sort by name, funding_at_risk_usd, risk_score or population; prefix - to reverse.",
+    )
+    facets = ChoiceListFilter(
+        choices=[(f, f) for f in FACET_FIELDS],
+        method="skip",
+        label="Comma-separated fields (stance, state, kind, risk_level) to count values of.",
+    )
+
+    class Meta:
+        model = Jurisdiction
+        fields: list[str] = []
+
+    def skip(self, queryset: QuerySet, name: str, value: object) -> QuerySet:
+        """``facets`` shapes the response, not the rows."""
+        return queryset
+
+
+class OfficialFilterSet(BaseFilterSet):
+    jurisdiction = django_filters.CharFilter(
+        field_name="jurisdiction__slug", label="Slug of the jurisdiction."
+    )
+    role = StrictChoiceFilter(choices=OfficialRole.choices, label="Role held.")
+
+    class Meta:
+        model = Official
+        fields: list[str] = []

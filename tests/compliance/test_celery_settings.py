@@ -1,0 +1,51 @@
+"""The Celery reliability settings the recompute pipeline depends on."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+
+from compliance.celery import app
+from compliance.tasks import recompute_jurisdictions_task, sweep_stale_jurisdictions_task
+
+
+def test_tasks_are_acknowledged_late_and_given_back_when_a_worker_dies() -> None:
+    assert app.conf.task_acks_late is True
+    assert app.conf.task_reject_on_worker_lost is True
+    assert app.conf.worker_prefetch_multiplier == 1
+
+
+def test_json_only() -> None:
+    assert app.conf.task_serializer == "json"
+    assert app.conf.result_serializer == "json"
+    assert list(app.conf.accept_content) == ["json"]
+
+
+def test_time_limits_sit_well_below_the_visibility_timeout_and_above_the_countdown() -> None:
+    visibility = app.conf.broker_transport_options["visibility_timeout"]
+    soft, hard = app.conf.task_soft_time_limit, app.conf.task_time_limit
+    assert settings.RISK_COALESCE_SECONDS < soft < hard
+    assert hard * 2 <= visibility, "a running task must never look lost to Redis"
+
+
+def test_publishing_gives_up_quickly_when_the_broker_is_down() -> None:
+    policy = app.conf.task_publish_retry_policy
+    assert policy["max_retries"] <= 3
+    assert policy["interval_max"] <= 1
+    assert app.conf.broker_connection_timeout <= 5
+
+
+def test_recompute_task_retries_only_transient_database_errors() -> None:
+    task = recompute_jurisdictions_task
+    assert task.acks_late is True
+    assert task.ignore_result is True
+    assert set(task.autoretry_for) == {OperationalError, InterfaceError}
+    assert task.max_retries == 5
+    assert task.retry_backoff
+    assert task.retry_jitter
+
+
+def test_beat_sweeps_stale_jurisdictions() -> None:
+    schedule = app.conf.beat_schedule
+    entry = next(e for e in schedule.values() if e["task"] == sweep_stale_jurisdictions_task.name)
+    assert entry["schedule"].total_seconds() <= 600

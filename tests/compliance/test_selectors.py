@@ -1,0 +1,218 @@
+"""The engine's inputs, read from the database with a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from compliance.choices import ActionEffect
+from compliance.risk.types import ActionFact, AwardFact, StancePeriod, StatementFact
+from compliance.selectors import (
+    jurisdiction_ids_reached_by_action,
+    jurisdiction_ids_stale,
+    risk_history,
+    risk_inputs_for,
+    risk_inputs_for_many,
+)
+from grants.models import GrantAward
+from jurisdictions.choices import StanceCode
+from jurisdictions.models import Jurisdiction
+from tests.factories import (
+    FederalActionFactory,
+    GrantAwardFactory,
+    GrantProgramFactory,
+    JurisdictionFactory,
+    PolicyStanceFactory,
+    RiskAssessmentFactory,
+    StatementFactory,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("postgres")]
+AS_OF = dt.date(2025, 6, 1)
+
+
+def test_facts_mirror_the_rows() -> None:
+    city = JurisdictionFactory()
+    other = JurisdictionFactory()
+    jag = GrantProgramFactory(aln="16.738", name="Byrne JAG")
+    cops = GrantProgramFactory(aln="16.710", name="COPS")
+    unrelated = GrantProgramFactory(aln="97.067", name="Homeland Security Grant")
+    first = GrantAwardFactory(jurisdiction=city, program=jag, fiscal_year=2024, amount_usd=300)
+    GrantAwardFactory(
+        jurisdiction=city, program=jag, fiscal_year=2024, amount_usd=200, program_label="JAG b"
+    )
+    budget = GrantAwardFactory(
+        jurisdiction=city, program=None, program_label="Federal revenue", amount_usd=9_999_999
+    )
+    GrantAwardFactory(jurisdiction=other, program=unrelated)
+    stance = PolicyStanceFactory(jurisdiction=city, code=StanceCode.SANCTUARY)
+    statement = StatementFactory(jurisdiction=city, said_on=dt.date(2025, 3, 1))
+    listed = FederalActionFactory(targets=[city], programs=[cops])
+    everyone = FederalActionFactory(targets_all_sanctuary=True, effect=ActionEffect.WITHHOLDING)
+    FederalActionFactory(targets=[other])
+
+    inputs = risk_inputs_for(jurisdiction_id=city.pk, as_of=AS_OF)
+
+    assert inputs.jurisdiction_id == city.pk
+    assert inputs.awards == (
+        AwardFact(id=first.pk, aln="16.738", fiscal_year=2024, amount_usd=500),
+    ), "awards of one program and year are summed; program-less figures are left out"
+    assert budget.pk not in {a.id for a in inputs.awards}
+    assert {p.aln for p in inputs.programs} == {"16.738", "16.710"}
+    assert inputs.stances == (
+        StancePeriod(id=stance.pk, code="sanctuary", effective_from=stance.effective_from),
+    )
+    assert inputs.statements == (
+        StatementFact(id=statement.pk, said_on=dt.date(2025, 3, 1), position="defiant"),
+    )
+    by_id = {a.id: a for a in inputs.actions}
+    assert set(by_id) == {listed.pk, everyone.pk}
+    assert by_id[listed.pk].targets_jurisdiction is True
+    assert by_id[listed.pk].programs == frozenset({"16.710"})
+    assert by_id[everyone.pk] == ActionFact(
+        id=everyone.pk, kind=everyone.kind, effect="withholding", status="in_effect",
+        issued_on=everyone.issued_on, targets_all_sanctuary=True, title=everyone.title,
+    )  # fmt: skip
+
+
+def test_a_listed_all_sanctuary_action_appears_once_as_a_target() -> None:
+    city = JurisdictionFactory()
+    action = FederalActionFactory(targets=[city], targets_all_sanctuary=True)
+    actions = risk_inputs_for(jurisdiction_id=city.pk, as_of=AS_OF).actions
+    assert [(a.id, a.targets_jurisdiction) for a in actions] == [(action.pk, True)]
+
+
+def test_unknown_jurisdiction_raises() -> None:
+    with pytest.raises(Jurisdiction.DoesNotExist):
+        risk_inputs_for(jurisdiction_id=987654321, as_of=AS_OF)
+
+
+def test_many_gives_the_same_facts_as_one_and_covers_empty_jurisdictions() -> None:
+    cities = JurisdictionFactory.create_batch(3)
+    program = GrantProgramFactory()
+    for index, city in enumerate(cities[:2]):
+        GrantAwardFactory(jurisdiction=city, program=program, amount_usd=1_000 * (index + 1))
+        StatementFactory(jurisdiction=city)
+        PolicyStanceFactory(jurisdiction=city)
+    FederalActionFactory(targets=[cities[0]], programs=[program])
+    FederalActionFactory(targets_all_sanctuary=True)
+
+    ids = [c.pk for c in cities]
+    many = risk_inputs_for_many(jurisdiction_ids=ids, as_of=AS_OF)
+    everyone = risk_inputs_for_many(jurisdiction_ids=None, as_of=AS_OF)
+
+    assert set(many) == set(ids)
+    for city in cities:
+        single = risk_inputs_for(jurisdiction_id=city.pk, as_of=AS_OF)
+        assert many[city.pk] == single
+        assert everyone[city.pk] == single
+    assert many[cities[2].pk].awards == ()
+
+
+def _queries(func) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        func()
+    return len(ctx.captured_queries)
+
+
+def _populate(city: Jurisdiction, n: int) -> None:
+    program = GrantProgramFactory()
+    StatementFactory.create_batch(n, jurisdiction=city)
+    GrantAwardFactory.create_batch(
+        n, jurisdiction=city, program=program,
+        fiscal_year=factory_years(n), program_label=factory_labels(n),
+    )  # fmt: skip
+    FederalActionFactory.create_batch(min(n, 20), targets=[city], programs=[program])
+
+
+def factory_years(n: int):
+    import factory
+
+    return factory.Iterator(range(2000, 2000 + n))
+
+
+def factory_labels(n: int):
+    import factory
+
+    return factory.Sequence(lambda i: f"label {i}")
+
+
+def test_query_count_does_not_grow_with_rows() -> None:
+    small, large = JurisdictionFactory(), JurisdictionFactory()
+    _populate(small, 1)
+    _populate(large, 100)
+    assert GrantAward.objects.filter(jurisdiction=large).count() == 100
+
+    one = _queries(lambda: risk_inputs_for(jurisdiction_id=small.pk, as_of=AS_OF))
+    hundred = _queries(lambda: risk_inputs_for(jurisdiction_id=large.pk, as_of=AS_OF))
+    assert one == hundred
+    assert hundred <= 8
+
+
+def test_many_uses_a_fixed_number_of_queries() -> None:
+    cities = JurisdictionFactory.create_batch(30)
+    for city in cities[::3]:
+        _populate(city, 3)
+    ids = [c.pk for c in cities]
+    few = _queries(lambda: risk_inputs_for_many(jurisdiction_ids=ids[:1], as_of=AS_OF))
+    many = _queries(lambda: risk_inputs_for_many(jurisdiction_ids=ids, as_of=AS_OF))
+    everyone = _queries(lambda: risk_inputs_for_many(jurisdiction_ids=None, as_of=AS_OF))
+    assert few == many <= 8
+    assert everyone <= 8 + 3, "the national path adds a savepoint and SET LOCAL jit = off"
+
+
+def test_reach_of_an_action_includes_sanctuary_jurisdictions_when_it_targets_them_all() -> None:
+    listed = JurisdictionFactory()
+    sanctuary = PolicyStanceFactory(code=StanceCode.SANCTUARY).jurisdiction
+    partial = PolicyStanceFactory(code=StanceCode.PARTIAL).jurisdiction
+    PolicyStanceFactory(code=StanceCode.COOPERATIVE)
+    action = FederalActionFactory(targets=[listed])
+    assert jurisdiction_ids_reached_by_action(action=action) == [listed.pk]
+    action.targets_all_sanctuary = True
+    assert jurisdiction_ids_reached_by_action(action=action) == sorted(
+        [listed.pk, sanctuary.pk, partial.pk]
+    )
+
+
+def test_history_is_oldest_first() -> None:
+    city = JurisdictionFactory()
+    later = RiskAssessmentFactory(
+        jurisdiction=city, computed_at=dt.datetime(2025, 5, 1, tzinfo=dt.UTC)
+    )
+    earlier = RiskAssessmentFactory(
+        jurisdiction=city, computed_at=dt.datetime(2025, 4, 1, tzinfo=dt.UTC)
+    )
+    RiskAssessmentFactory()
+    assert list(risk_history(jurisdiction_id=city.pk)) == [earlier, later]
+
+
+def test_stale_ids_respect_grace_and_cursor() -> None:
+    now = dt.datetime(2025, 6, 1, 12, tzinfo=dt.UTC)
+    old = JurisdictionFactory(risk_stale=True, risk_stale_since=now - dt.timedelta(hours=1))
+    fresh = JurisdictionFactory(risk_stale=True, risk_stale_since=now)
+    unknown_age = JurisdictionFactory(risk_stale=True, risk_stale_since=None)
+    JurisdictionFactory(risk_stale=False)
+    cutoff = now - dt.timedelta(minutes=1)
+    assert jurisdiction_ids_stale(older_than=cutoff) == sorted([old.pk, unknown_age.pk])
+    assert jurisdiction_ids_stale(older_than=cutoff, after_id=min(old.pk, unknown_age.pk)) == [
+        max(old.pk, unknown_age.pk)
+    ]
+    assert fresh.pk in jurisdiction_ids_stale()
+
+
+def test_awards_before_the_clawback_window_are_not_read() -> None:
+    from compliance.risk import federal_fiscal_year
+    from compliance.risk.weights import CLAWBACK_LOOKBACK_YEARS
+
+    city = JurisdictionFactory()
+    program = GrantProgramFactory()
+    first_year = federal_fiscal_year(AS_OF) - CLAWBACK_LOOKBACK_YEARS
+    GrantAwardFactory(jurisdiction=city, program=program, fiscal_year=first_year - 1)
+    kept = GrantAwardFactory(
+        jurisdiction=city, program=program, fiscal_year=first_year, program_label="kept"
+    )
+    awards = risk_inputs_for(jurisdiction_id=city.pk, as_of=AS_OF).awards
+    assert [a.id for a in awards] == [kept.pk]
