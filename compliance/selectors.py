@@ -28,14 +28,14 @@ from .risk.types import (
     StancePeriod,
     StatementFact,
 )
-from .risk.weights import CLAWBACK_LOOKBACK_YEARS
+from .risk.weights import CLAWBACK_LOOKBACK_YEARS, CURRENT_AWARD_CARRY_FORWARD_YEARS
 
 # Stances an action "targeting every sanctuary jurisdiction" reaches.
 SANCTUARY_STANCES = (StanceCode.SANCTUARY.value, StanceCode.PARTIAL.value)
 
 
 def risk_inputs_for(*, jurisdiction_id: int, as_of: date) -> RiskInputs:
-    """The engine's inputs for one jurisdiction (six queries, whatever its row counts).
+    """The engine's inputs for one jurisdiction (a fixed number of queries, whatever its rows).
 
     Raises ``Jurisdiction.DoesNotExist`` when there is no such jurisdiction.
     """
@@ -53,14 +53,18 @@ def risk_inputs_for_many(
     Set-based: one query each for jurisdictions, awards (summed per jurisdiction, program and
     fiscal year in SQL), stance periods, statements, actions with their targets and programs,
     and programs, however many jurisdictions are asked for. Facts dated after ``as_of`` are
-    still returned: the engine filters them, in one place. Awards older than the engine's
-    clawback look-back window are left in the database: they cannot change any figure.
-    Unknown ids are left out.
+    still returned: the engine filters them, in one place. Awards are read in full from the
+    engine's clawback look-back window on; before it, one more query reads only the latest
+    fiscal year per jurisdiction and program within the carry-forward limit, for programs with
+    no award in the window up to the as-of year (the award the engine then carries forward as
+    the current one). The other older awards are left in the database: they cannot change any
+    figure. Unknown ids are left out.
     """
     if jurisdiction_ids is not None or connection.vendor != "postgresql":
         return _risk_inputs_for_many(jurisdiction_ids, as_of)
-    # National path. Outside a transaction, the award aggregate (the one slow query) runs on a
-    # second connection while this one reads the rest; inside one, it must see the same data.
+    # National path. Outside a transaction, the award aggregates (the slow queries) run on
+    # their own connections while this one reads the rest; inside one, they must see the same
+    # data.
     parallel = not connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
         # Plain aggregates over a million rows, where JIT compilation costs more than it saves.
@@ -90,6 +94,50 @@ WHERE a.fiscal_year >= %s {scope}
 GROUP BY a.jurisdiction_id, p.aln, a.fiscal_year
 ORDER BY a.jurisdiction_id, p.aln, a.fiscal_year
 """
+# Before the look-back window, only the latest fiscal year per jurisdiction and program within
+# the carry-forward limit (summed like the rows above; an ALN names one program), and only for
+# a program with no award in the window up to the as-of year: otherwise the current award is in
+# the window and no older year can count. PostgreSQL picks the year with DISTINCT ON over the
+# aggregated rows; other databases join to a GROUP BY MAX(fiscal_year). Parameters: the oldest
+# year, the window's first year, the scope's ids, then the window's first year and the as-of
+# fiscal year.
+_LATEST_OLDER_AWARDS_SQL = {
+    "postgresql": """
+SELECT l.jurisdiction_id, p.aln, l.fiscal_year, l.first_id, l.total
+FROM (
+    SELECT DISTINCT ON (a.jurisdiction_id, a.program_id)
+           a.jurisdiction_id, a.program_id, a.fiscal_year, MIN(a.id) AS first_id,
+           SUM(a.amount_usd) AS total
+    FROM grants_grantaward a
+    WHERE a.fiscal_year >= %s AND a.fiscal_year < %s AND a.program_id IS NOT NULL {scope}
+    GROUP BY a.jurisdiction_id, a.program_id, a.fiscal_year
+    ORDER BY a.jurisdiction_id, a.program_id, a.fiscal_year DESC
+) l JOIN grants_grantprogram p ON p.id = l.program_id
+WHERE NOT EXISTS (
+    SELECT 1 FROM grants_grantaward w
+    WHERE w.jurisdiction_id = l.jurisdiction_id AND w.program_id = l.program_id
+      AND w.fiscal_year >= %s AND w.fiscal_year <= %s
+)
+""",
+    "other": """
+SELECT b.jurisdiction_id, p.aln, b.fiscal_year, MIN(b.id), SUM(b.amount_usd)
+FROM grants_grantaward b
+JOIN grants_grantprogram p ON p.id = b.program_id
+JOIN (
+    SELECT a.jurisdiction_id, a.program_id, MAX(a.fiscal_year) AS fiscal_year
+    FROM grants_grantaward a
+    WHERE a.fiscal_year >= %s AND a.fiscal_year < %s AND a.program_id IS NOT NULL {scope}
+    GROUP BY a.jurisdiction_id, a.program_id
+) l ON l.jurisdiction_id = b.jurisdiction_id AND l.program_id = b.program_id
+   AND l.fiscal_year = b.fiscal_year
+WHERE NOT EXISTS (
+    SELECT 1 FROM grants_grantaward w
+    WHERE w.jurisdiction_id = l.jurisdiction_id AND w.program_id = l.program_id
+      AND w.fiscal_year >= %s AND w.fiscal_year <= %s
+)
+GROUP BY b.jurisdiction_id, p.aln, b.fiscal_year
+""",
+}
 _STANCES_SQL = """
 SELECT jurisdiction_id, id, code, effective_from, effective_to
 FROM jurisdictions_policystance WHERE TRUE {scope}
@@ -145,19 +193,33 @@ def _risk_inputs_for_many(
         return {}
     scoped = ids if jurisdiction_ids is not None else None
 
-    clause, params = _in("a.jurisdiction_id", scoped)
-    first_year = federal_fiscal_year(as_of) - CLAWBACK_LOOKBACK_YEARS
-    award_query = (_AWARDS_SQL.format(scope=clause), [first_year, *params])
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(_rows_on_own_connection, *award_query) if parallel else None
+    award_queries = _award_queries(scoped, as_of)
+    with ThreadPoolExecutor(max_workers=len(award_queries)) as pool:
+        pending = (
+            [pool.submit(_rows_on_own_connection, *query) for query in award_queries]
+            if parallel
+            else []
+        )
         stances, statements, targeted, broad, listed, programs = _other_facts(scoped)
-        award_rows = pending.result() if pending else _rows(*award_query)
+        award_rows, *older_rows = (
+            [job.result() for job in pending]
+            if pending
+            else [_rows(*query) for query in award_queries]
+        )
 
     awards: dict[int, list[AwardFact]] = defaultdict(list)
     award_alns: dict[int, set[str]] = defaultdict(set)
     for jid, aln, fiscal_year, first_id, total in award_rows:
         awards[jid].append(AwardFact(first_id, aln, fiscal_year, int(total)))
         award_alns[jid].add(aln)
+    if older_rows:
+        carried: set[int] = set()
+        for jid, aln, fiscal_year, first_id, total in older_rows[0]:
+            awards[jid].append(AwardFact(first_id, aln, fiscal_year, int(total)))
+            award_alns[jid].add(aln)
+            carried.add(jid)
+        for jid in carried:  # the same order as the window's rows: by ALN, then fiscal year
+            awards[jid].sort(key=lambda award: (award.aln, award.fiscal_year))
 
     result: dict[int, RiskInputs] = {}
     for jid in ids:
@@ -180,6 +242,25 @@ def _risk_inputs_for_many(
             actions=tuple(actions),
         )
     return result
+
+
+def _award_queries(scoped: list[int] | None, as_of: date) -> list[tuple[str, list[object]]]:
+    """The award reads: every year from the clawback window on and, when the carry-forward limit
+    reaches further back, the latest older year per jurisdiction and program that has no award
+    in the window up to the as-of year (two queries)."""
+    clause, params = _in("a.jurisdiction_id", scoped)
+    fiscal_year = federal_fiscal_year(as_of)
+    first_year = fiscal_year - CLAWBACK_LOOKBACK_YEARS
+    oldest_year = fiscal_year - CURRENT_AWARD_CARRY_FORWARD_YEARS
+    queries: list[tuple[str, list[object]]] = [
+        (_AWARDS_SQL.format(scope=clause), [first_year, *params])
+    ]
+    if oldest_year < first_year:
+        sql = _LATEST_OLDER_AWARDS_SQL.get(connection.vendor, _LATEST_OLDER_AWARDS_SQL["other"])
+        queries.append(
+            (sql.format(scope=clause), [oldest_year, first_year, *params, first_year, fiscal_year])
+        )
+    return queries
 
 
 def _other_facts(scoped: list[int] | None) -> tuple:

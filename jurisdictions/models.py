@@ -51,9 +51,7 @@ class Jurisdiction(models.Model):
         blank=True,
         help_text="For a consolidated city-county, the county's 5-digit GEOID.",
     )
-    ocd_id = models.CharField(
-        "Open Civic Data id", max_length=200, validators=[ocd_validator]
-    )
+    ocd_id = models.CharField("Open Civic Data id", max_length=200, validators=[ocd_validator])
     parent = models.ForeignKey(
         to="jurisdictions.Jurisdiction",
         on_delete=models.PROTECT,
@@ -67,9 +65,7 @@ class Jurisdiction(models.Model):
     source_url = models.URLField(max_length=1000, blank=True)
 
     # Current stance, kept in step with the stance timeline by jurisdictions.services.
-    stance = models.CharField(
-        max_length=16, choices=StanceCode.choices, default=StanceCode.UNKNOWN
-    )
+    stance = models.CharField(max_length=16, choices=StanceCode.choices, default=StanceCode.UNKNOWN)
     stance_since = models.DateField(null=True, blank=True)
 
     # Denormalised current risk (see the class docstring).

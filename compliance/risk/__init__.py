@@ -1,8 +1,9 @@
 """The funding-at-risk engine: pure Python, no Django.
 
 ``assess(inputs, as_of=...)`` turns a jurisdiction's facts (:class:`RiskInputs`) into an
-:class:`Assessment`. The method is described in ``docs/risk-method.md``; its coefficients live
-in :mod:`compliance.risk.weights` and every assessment records :data:`METHOD_VERSION`.
+:class:`Assessment`. The README's section "How funding at risk is computed" describes the
+method; its coefficients live in :mod:`compliance.risk.weights` and every assessment records
+:data:`METHOD_VERSION`.
 """
 
 from .engine import assess, federal_fiscal_year, level_for

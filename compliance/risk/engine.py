@@ -1,8 +1,8 @@
 """The funding-at-risk engine: one pure, deterministic function from facts to an assessment.
 
 ``assess(inputs, as_of=...)`` reads only its arguments and the constants in :mod:`weights`; it
-never touches a database, a clock or the network. In outline (``docs/risk-method.md`` tells the
-same story with a worked example):
+never touches a database, a clock or the network. In outline (the README's section "How
+funding at risk is computed" tells the same story with a worked example):
 
 1. Facts dated after ``as_of`` are dropped, here and nowhere else (:func:`_known_on`).
 2. Money in scope: per conditioned program, its current award (the most recent on record,
@@ -217,13 +217,14 @@ def _covers(action: ActionFact, aln: str) -> bool:
 
 
 def _blocked(action: ActionFact, aln: str, protective: Sequence[ActionFact]) -> bool:
-    """Whether an injunction, or a rescission issued on or after the action, covers ``aln``."""
-    for shield in protective:
-        if _covers(shield, aln) and (
-            shield.effect == "injunction" or action.issued_on <= shield.issued_on
-        ):
-            return True
-    return False
+    """Whether an injunction or rescission issued on or after the action covers ``aln``.
+
+    A court enjoins, and an agency rescinds, measures that exist: a later action is a new
+    measure that the earlier protection does not reach.
+    """
+    return any(
+        action.issued_on <= shield.issued_on and _covers(shield, aln) for shield in protective
+    )
 
 
 def _bear(
@@ -431,7 +432,7 @@ def assess(inputs: RiskInputs, *, as_of: date) -> Assessment:
     """Assess one jurisdiction's federal funding at risk as of ``as_of``.
 
     Pure and deterministic: equal inputs, in any order, give an equal result. See the module
-    docstring and ``docs/risk-method.md`` for the method.
+    docstring and the README (section "How funding at risk is computed") for the method.
     """
     fiscal_year = federal_fiscal_year(as_of)
     known = _known_on(inputs, as_of=as_of, fiscal_year=fiscal_year)

@@ -1,8 +1,8 @@
 """Every coefficient and threshold of the funding-at-risk method, in one documented place.
 
 Change a number here and bump :data:`METHOD_VERSION`: every stored assessment records the version
-it was computed with, so a change of method never silently rewrites history. The table in
-``docs/risk-method.md`` mirrors this module, and a test checks that the two agree.
+it was computed with, so a change of method never silently rewrites history. The weights table
+in the README ("How funding at risk is computed") mirrors this module; a test checks it.
 """
 
 from __future__ import annotations
@@ -45,9 +45,10 @@ ACTION_SEVERITY: dict[str, float] = {
     "clawback": 0.90,  # repayment demanded: reaches back into money already spent
 }
 
-# Effects that shield the jurisdiction rather than threaten it. An in-effect injunction blocks
-# every adverse action on the programs it covers; an in-effect rescission withdraws the adverse
-# actions on its programs that were issued on or before the rescission's own date.
+# Effects that shield the jurisdiction rather than threaten it. An in-effect injunction or
+# rescission blocks the adverse actions on its programs that were issued on or before its own
+# date: a court enjoins, and an agency withdraws, measures that exist, and a later action is a
+# new measure that needs its own ruling.
 PROTECTIVE_EFFECTS = frozenset({"injunction", "rescission"})
 
 # Only these statuses count as active; enjoined, rescinded, vacated and expired actions do not.

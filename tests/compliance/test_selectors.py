@@ -149,7 +149,7 @@ def test_query_count_does_not_grow_with_rows() -> None:
     one = _queries(lambda: risk_inputs_for(jurisdiction_id=small.pk, as_of=AS_OF))
     hundred = _queries(lambda: risk_inputs_for(jurisdiction_id=large.pk, as_of=AS_OF))
     assert one == hundred
-    assert hundred <= 8
+    assert hundred <= 9, "awards take two reads: the clawback window, and older latest years"
 
 
 def test_many_uses_a_fixed_number_of_queries() -> None:
@@ -160,8 +160,8 @@ def test_many_uses_a_fixed_number_of_queries() -> None:
     few = _queries(lambda: risk_inputs_for_many(jurisdiction_ids=ids[:1], as_of=AS_OF))
     many = _queries(lambda: risk_inputs_for_many(jurisdiction_ids=ids, as_of=AS_OF))
     everyone = _queries(lambda: risk_inputs_for_many(jurisdiction_ids=None, as_of=AS_OF))
-    assert few == many <= 8
-    assert everyone <= 8 + 3, "the national path adds a savepoint and SET LOCAL jit = off"
+    assert few == many <= 9
+    assert everyone <= 9 + 3, "the national path adds a savepoint and SET LOCAL jit = off"
 
 
 def test_reach_of_an_action_includes_sanctuary_jurisdictions_when_it_targets_them_all() -> None:
@@ -203,16 +203,52 @@ def test_stale_ids_respect_grace_and_cursor() -> None:
     assert fresh.pk in jurisdiction_ids_stale()
 
 
-def test_awards_before_the_clawback_window_are_not_read() -> None:
-    from compliance.risk import federal_fiscal_year
-    from compliance.risk.weights import CLAWBACK_LOOKBACK_YEARS
+def test_before_the_clawback_window_only_the_latest_award_within_ten_years_is_read() -> None:
+    from compliance.risk import assess, federal_fiscal_year
+    from compliance.risk.weights import CLAWBACK_LOOKBACK_YEARS, CURRENT_AWARD_CARRY_FORWARD_YEARS
 
-    city = JurisdictionFactory()
-    program = GrantProgramFactory()
-    first_year = federal_fiscal_year(AS_OF) - CLAWBACK_LOOKBACK_YEARS
-    GrantAwardFactory(jurisdiction=city, program=program, fiscal_year=first_year - 1)
-    kept = GrantAwardFactory(
-        jurisdiction=city, program=program, fiscal_year=first_year, program_label="kept"
+    city, other = JurisdictionFactory(), JurisdictionFactory()
+    jag = GrantProgramFactory(aln="16.738", conditions_attach=True)
+    cops = GrantProgramFactory(aln="16.710", conditions_attach=True)
+    scaap = GrantProgramFactory(aln="16.606", conditions_attach=True)
+    fiscal_year = federal_fiscal_year(AS_OF)
+    first_year = fiscal_year - CLAWBACK_LOOKBACK_YEARS
+    oldest = fiscal_year - CURRENT_AWARD_CARRY_FORWARD_YEARS
+
+    def award(program, year: int, label: str, jurisdiction=city, amount: int = 1_000):
+        return GrantAwardFactory(
+            jurisdiction=jurisdiction, program=program, fiscal_year=year,
+            program_label=label, amount_usd=amount,
+        )  # fmt: skip
+
+    # Byrne JAG has an award in the window: no older year can be current, none is read.
+    kept = award(jag, first_year, "kept")
+    award(jag, first_year - 1, "older")
+    # COPS: nothing recent; the latest award within the limit is read, a staler one is not.
+    carried = award(cops, oldest, "carried")
+    award(cops, oldest - 1, "too stale")
+    # SCAAP: only a future award in the window; the latest older year is read, summed.
+    future = award(scaap, fiscal_year + 1, "future")
+    award(scaap, first_year - 2, "older")
+    latest = award(scaap, first_year - 1, "latest older", amount=300)
+    also_latest = award(scaap, first_year - 1, "latest older b", amount=200)
+    award(jag, first_year - 1, "someone else's", jurisdiction=other)
+
+    inputs = risk_inputs_for(jurisdiction_id=city.pk, as_of=AS_OF)
+
+    assert inputs.awards == (
+        AwardFact(min(latest.pk, also_latest.pk), "16.606", first_year - 1, 500),
+        AwardFact(future.pk, "16.606", fiscal_year + 1, 1_000),
+        AwardFact(carried.pk, "16.710", oldest, 1_000),
+        AwardFact(kept.pk, "16.738", first_year, 1_000),
     )
-    awards = risk_inputs_for(jurisdiction_id=city.pk, as_of=AS_OF).awards
-    assert [a.id for a in awards] == [kept.pk]
+    everyone = risk_inputs_for_many(jurisdiction_ids=None, as_of=AS_OF)
+    assert everyone[city.pk] == inputs
+    assert [a.fiscal_year for a in everyone[other.pk].awards] == [first_year - 1]
+    # The carried-forward awards are exposure, with the year they come from.
+    result = assess(inputs, as_of=AS_OF)
+    assert {(p.aln, p.exposure_usd, p.award_fiscal_year) for p in result.programs} == {
+        ("16.606", 500, first_year - 1),
+        ("16.710", 1_000, oldest),
+        ("16.738", 1_000, first_year),
+    }

@@ -1,7 +1,8 @@
 """Worked examples of the funding-at-risk method, pinned to the dollar.
 
-The first one is the example of ``docs/risk-method.md``; the tests also check that the weights
-table there matches ``compliance/risk/weights.py``, so the documentation cannot drift.
+The first one is the README's worked example ("How funding at risk is computed"); the tests
+also check that the weights table there matches ``compliance/risk/weights.py``, so the
+documentation cannot drift.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from compliance.risk import (
 from compliance.risk import weights as w
 from compliance.risk.explain import dollars
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "risk-method.md"
+DOC = Path(__file__).resolve().parents[2] / "README.md"
 AS_OF = date(2025, 6, 30)
 
 BYRNE_JAG = ProgramFact("16.738", "Edward Byrne Memorial Justice Assistance Grant Program", True)
@@ -142,7 +143,7 @@ def test_worked_example_figures_appear_in_the_docs() -> None:
 
 
 def _documented_weights() -> dict[tuple[str, str], float]:
-    """(constant, key) -> value, read from the weights table of docs/risk-method.md."""
+    """(constant, key) -> value, read from the weights table of the README."""
     text = DOC.read_text(encoding="utf-8")
     section = text[text.index("### Weights") : text.index("### Worked example")]
     row = re.compile(
@@ -172,7 +173,7 @@ def _module_weights() -> dict[tuple[str, str], float]:
 def test_the_weights_table_matches_weights_py() -> None:
     documented = _documented_weights()
 
-    assert documented, "no weights table found in docs/risk-method.md"
+    assert documented, "no weights table found in the README"
     assert documented == _module_weights()
 
 
@@ -246,6 +247,20 @@ def test_a_rescission_withdraws_only_earlier_actions() -> None:
 
     assert assess(_city(earlier, rescission), as_of=AS_OF).funding_at_risk_usd == 0
     assert assess(_city(later, rescission), as_of=AS_OF).funding_at_risk_usd == 340_000
+
+
+def test_an_injunction_blocks_only_actions_issued_by_its_date() -> None:
+    injunction = _action("injunction", id=70, kind="court_ruling", issued_on=date(2025, 3, 1))
+    earlier = _action("condition", id=71, issued_on=date(2025, 2, 1))
+    later = _action("condition", id=72, issued_on=date(2025, 4, 1))
+
+    assert assess(_city(earlier, injunction), as_of=AS_OF).funding_at_risk_usd == 0
+    # A measure issued after the ruling is a new one: the injunction does not reach it.
+    assert assess(_city(later, injunction), as_of=AS_OF).funding_at_risk_usd == 340_000
+    blocked_sanctuary_wide = dataclasses.replace(
+        injunction, targets_jurisdiction=False, targets_all_sanctuary=True
+    )
+    assert assess(_city(earlier, blocked_sanctuary_wide), as_of=AS_OF).funding_at_risk_usd == 0
 
 
 def test_an_action_counts_as_in_effect_until_its_status_changed() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import os
+import re
 from datetime import date, timedelta
 
 from hypothesis import given, settings
@@ -178,6 +179,9 @@ def test_a_less_defiant_stance_never_scores_above_a_more_defiant_one(
         _assert_not_above(lower, upper)
 
 
+_CARRIED = re.compile(r"The (\d\d\.\d{3}) figure is based on its FY(\d{4}) award")
+
+
 def _reference_money(inputs: RiskInputs, as_of: date) -> dict[str, tuple[int, int, int | None]]:
     """Per conditioned program: (current award, prior look-back money, current award's year),
     re-deriving the scope rules of the method independently of the engine.
@@ -237,12 +241,12 @@ def test_exposure_is_the_latest_award_on_record_within_the_carry_forward_limit(
     assert {row.aln: (row.exposure_usd, row.award_fiscal_year) for row in result.programs} == {
         aln: (current, year) for aln, (current, _, year) in money.items() if current
     }
+    # With the actions, every driver that names the fiscal year of a figure names the year of
+    # the program's current award, and only when it is older than the as-of fiscal year.
     fiscal_year = federal_fiscal_year(as_of)
-    for driver in result.drivers:
-        for aln, (current, _, year) in money.items():
-            carried = f"The {aln} figure is based on its FY{year} award, the most recent on record."
-            if carried in driver.sentence:
-                assert current and year is not None and year < fiscal_year
+    for driver in assess(inputs, as_of=as_of).drivers:
+        for aln, year in _CARRIED.findall(driver.sentence):
+            assert money[aln][2] == int(year) < fiscal_year
 
 
 @fast
@@ -263,13 +267,15 @@ def test_an_award_older_than_the_carry_forward_limit_has_no_effect(
 
 def _as_the_selector_reads(inputs: RiskInputs, as_of: date) -> RiskInputs:
     """Only the awards the database selector reads: every year from the clawback window on,
-    and per program only the latest older year within the carry-forward limit."""
+    and, per program with no award in the window up to the as-of year, only the latest older
+    year within the carry-forward limit."""
     fiscal_year = federal_fiscal_year(as_of)
     first_year = fiscal_year - w.CLAWBACK_LOOKBACK_YEARS
     oldest = fiscal_year - w.CURRENT_AWARD_CARRY_FORWARD_YEARS
+    in_window = {a.aln for a in inputs.awards if first_year <= a.fiscal_year <= fiscal_year}
     latest_older: dict[str, int] = {}
     for award in inputs.awards:
-        if oldest <= award.fiscal_year < first_year:
+        if oldest <= award.fiscal_year < first_year and award.aln not in in_window:
             latest_older[award.aln] = max(award.fiscal_year, latest_older.get(award.aln, 0))
     awards = tuple(
         award
@@ -284,9 +290,7 @@ def _as_the_selector_reads(inputs: RiskInputs, as_of: date) -> RiskInputs:
 def test_the_awards_the_selector_leaves_unread_cannot_change_the_result(
     inputs: RiskInputs, as_of: date
 ) -> None:
-    assert assess(_as_the_selector_reads(inputs, as_of), as_of=as_of) == assess(
-        inputs, as_of=as_of
-    )
+    assert assess(_as_the_selector_reads(inputs, as_of), as_of=as_of) == assess(inputs, as_of=as_of)
 
 
 def test_a_2017_award_counts_as_of_2026_11_25_and_a_2010_award_does_not() -> None:
