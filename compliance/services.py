@@ -211,7 +211,8 @@ def _round_score(value: float) -> float:
 def _assessment_json(assessment: Assessment) -> tuple[list[dict], list[dict]]:
     programs = [
         {"aln": p.aln, "name": p.name, "exposure_usd": p.exposure_usd,
-         "max_at_risk_usd": p.max_at_risk_usd, "funding_at_risk_usd": p.funding_at_risk_usd}
+         "max_at_risk_usd": p.max_at_risk_usd, "funding_at_risk_usd": p.funding_at_risk_usd,
+         "award_fiscal_year": p.award_fiscal_year}
         for p in assessment.programs
     ]  # fmt: skip
     drivers = [
@@ -229,8 +230,8 @@ def risk_fingerprint(*, assessment: Assessment) -> str:
     payload = (
         a.method_version, a.exposure_usd, a.max_at_risk_usd, a.funding_at_risk_usd, a.score,
         a.level, a.stance,
-        [(p.aln, p.name, p.exposure_usd, p.max_at_risk_usd, p.funding_at_risk_usd)
-         for p in a.programs],
+        [(p.aln, p.name, p.exposure_usd, p.max_at_risk_usd, p.funding_at_risk_usd,
+          p.award_fiscal_year) for p in a.programs],
         [(d.evidence_kind, d.evidence_id, d.contribution_usd,
           _round_score(d.contribution_score), d.sentence) for d in a.drivers],
     )  # fmt: skip

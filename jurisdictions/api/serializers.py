@@ -157,6 +157,12 @@ class ProgramRiskSerializer(serializers.Serializer):
     exposure_usd = serializers.IntegerField()
     max_at_risk_usd = serializers.IntegerField()
     funding_at_risk_usd = serializers.IntegerField()
+    award_fiscal_year = serializers.IntegerField(
+        allow_null=True,
+        default=None,
+        help_text="Fiscal year of the award the exposure figure comes from (the most recent "
+        "on record, carried forward when no newer award is known).",
+    )
 
 
 class DriverSerializer(serializers.Serializer):

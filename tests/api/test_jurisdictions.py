@@ -197,6 +197,7 @@ def test_detail_has_record_officials_timeline_breakdown_and_drivers(api_client):
     assert body["stance_timeline"][0]["stance"] == "sanctuary"
     assert body["stance_timeline"][0]["effective_from"] == "2012-09-01"
     assert body["programs"][0]["aln"] == "16.738"
+    assert body["programs"][0]["award_fiscal_year"] is None  # not stored by older versions
     assert body["drivers"][0]["sentence"] == "The mayor said no."
 
 
@@ -258,4 +259,5 @@ def test_detail_without_a_recorded_assessment_is_computed(api_client):
     assert body["as_of"]
     assert body["risk_computed_at"] is None
     assert [p["aln"] for p in body["programs"]] == ["16.738"]
+    assert body["programs"][0]["award_fiscal_year"] == 2025
     assert body["exposure_usd"] == sum(p["exposure_usd"] for p in body["programs"])

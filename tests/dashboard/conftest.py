@@ -143,6 +143,7 @@ def city(db) -> City:
                     "exposure_usd": 2_500_000,
                     "max_at_risk_usd": 1_500_000,
                     "funding_at_risk_usd": 987_654,
+                    "award_fiscal_year": 2024,
                 },
             ],
             drivers=[

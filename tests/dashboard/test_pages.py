@@ -313,7 +313,8 @@ def test_program_breakdown_chart_and_table(client, city):
     programs = body.split('id="programs"', 1)[1].split("</section>", 1)[0]
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-bars"' in programs
     assert re.search(
-        r'<th scope="row">16.738 Byrne JAG</th><td class="num strong">\$987,654</td>'
+        r'<th scope="row">16.738 Byrne JAG</th><td class="num hide-phone">FY2024</td>'
+        r'<td class="num strong">\$987,654</td>'
         r'<td class="num hide-phone">\$1,500,000</td><td class="num">\$2,500,000</td>',
         programs,
     )
