@@ -8,7 +8,6 @@ conventions (see ``jurisdiction_slug`` and ``jurisdiction_ocd_id``).
 
 from __future__ import annotations
 
-import csv
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -25,6 +24,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from grants.choices import Agency, AmountType
 from grants.models import GrantAward, GrantProgram
+from grants.services import CsvFileError, csv_dict_reader
 from jurisdictions.choices import (
     US_STATES,
     DatePrecision,
@@ -37,6 +37,7 @@ from jurisdictions.models import Jurisdiction, Official, PolicyStance
 
 from .choices import ActionEffect, ActionKind, ActionStatus, StatementPosition
 from .models import FederalAction, Statement
+from .services import jurisdictions_mark_stale
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 
@@ -58,6 +59,7 @@ class FileResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    marked_stale: int = 0
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -71,6 +73,8 @@ class LoadResult:
     touched_jurisdiction_ids: set[int] = field(default_factory=set)
     # Set when a federal action changed: it may reach any jurisdiction through its stance.
     touched_all: bool = False
+    # Jurisdictions marked stale (and queued for recompute) by the load.
+    marked_ids: set[int] = field(default_factory=set)
 
     @property
     def changed(self) -> bool:
@@ -134,8 +138,11 @@ class RowReader:
     def rows(self) -> Iterator[RowReader]:
         if not self.path.exists():
             raise ReferenceDataError(self.filename, None, "-", "file not found")
-        with self.path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
+        with self.path.open("rb") as handle:
+            try:
+                reader = csv_dict_reader(handle)
+            except CsvFileError as error:
+                raise ReferenceDataError(self.filename, None, "-", str(error)) from error
             for row in reader:
                 self.line = reader.line_num
                 self.row = {k: (v or "").strip() for k, v in row.items() if k is not None}
@@ -210,9 +217,9 @@ def _upsert(
     Returns every loaded instance by key. Instances are validated (``full_clean``) first; a
     failure names the line and field.
     """
-    existing = {
-        tuple(getattr(obj, f) for f in key_fields): obj for obj in model._default_manager.all()
-    }
+    relations = [f for f in key_fields if model._meta.get_field(f).is_relation]
+    rows_in_db = model._default_manager.select_related(*relations)
+    existing = {tuple(getattr(obj, f) for f in key_fields): obj for obj in rows_in_db}
     to_create: list[models.Model] = []
     to_update: list[models.Model] = []
     update_fields: set[str] = set()
@@ -253,9 +260,7 @@ def _upsert(
         ) from error
     if to_create:
         # bulk_create does not return primary keys on every database: read them back.
-        fresh = {
-            tuple(getattr(obj, f) for f in key_fields): obj for obj in model._default_manager.all()
-        }
+        fresh = {tuple(getattr(obj, f) for f in key_fields): obj for obj in rows_in_db.all()}
         by_key = {key: fresh[key] for key in by_key}
     return by_key
 
@@ -284,7 +289,18 @@ class ReferenceLoader:
         )
         for step in steps:
             with transaction.atomic():
+                touched_before = set(self.result.touched_jurisdiction_ids)
+                all_before = self.result.touched_all
                 file_result = step()
+                # Marked stale in the file's own transaction: a later file that fails cannot
+                # leave this file's changes without their recompute.
+                if self.result.touched_all and not all_before:
+                    ids = set(Jurisdiction.objects.values_list("pk", flat=True))
+                else:
+                    ids = self.result.touched_jurisdiction_ids - touched_before
+                if ids:
+                    file_result.marked_stale = jurisdictions_mark_stale(jurisdiction_ids=ids)
+                    self.result.marked_ids |= ids
             self.result.files.append(file_result)
             if on_file:
                 on_file(file_result)
@@ -461,9 +477,9 @@ class ReferenceLoader:
             rows=rows,
             result=result,
         )
-        touched = {values["jurisdiction"] for _, values in rows}
-        jurisdiction_stance_refresh(jurisdiction_ids=[j.pk for j in touched])
         if result.changed:
+            touched = {values["jurisdiction"] for _, values in rows}
+            jurisdiction_stance_refresh(jurisdiction_ids=[j.pk for j in touched])
             self._touch(*touched)
         return result
 

@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import partial
 from itertools import islice
 from typing import IO, Any
@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from grants.services import ImportResult, LineError, csv_dict_reader, line_errors
+from grants.services import ImportResult, LineError, csv_rows_read, line_errors
 from jurisdictions.choices import DatePrecision, StanceCode
 from jurisdictions.models import Jurisdiction, Official
 
@@ -239,23 +239,17 @@ def risk_fingerprint(*, assessment: Assessment) -> str:
 
 
 def _current_stance(inputs: RiskInputs, on: date) -> tuple[str, date | None]:
-    """The stance in force on a date, and since when (consecutive periods of one code merge)."""
-    periods = sorted(inputs.stances, key=lambda p: p.effective_from)
-    current = None
-    for index, period in enumerate(periods):
-        if period.effective_from <= on and (
-            period.effective_to is None or period.effective_to >= on
-        ):
-            current = index
-    if current is None:
+    """The stance period in force on a date (the latest-started one covering it): its code and
+    start, as ``jurisdictions.services.jurisdiction_stance_refresh`` and the API report it."""
+    covering = [
+        p
+        for p in inputs.stances
+        if p.effective_from <= on and (p.effective_to is None or p.effective_to >= on)
+    ]
+    if not covering:
         return StanceCode.UNKNOWN.value, None
-    code = periods[current].code
-    since = periods[current].effective_from
-    for period in reversed(periods[:current]):
-        if period.code != code or period.effective_to != since - timedelta(days=1):
-            break
-        since = period.effective_from
-    return code, since
+    period = max(covering, key=lambda p: p.effective_from)
+    return period.code, period.effective_from
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,14 +294,14 @@ UPDATE jurisdictions_jurisdiction AS j SET
     risk_computed_at = %s,
     stance = v.stance,
     stance_since = v.stance_since,
-    risk_stale = CASE WHEN j.risk_generation = v.generation THEN false ELSE j.risk_stale END,
-    risk_stale_since = CASE WHEN j.risk_generation = v.generation THEN NULL
-                            ELSE j.risk_stale_since END
+    risk_stale = false,
+    risk_stale_since = NULL
 FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[],
             %s::int[], %s::varchar[], %s::varchar[], %s::date[])
      AS v(id, generation, exposure_usd, max_at_risk_usd, funding_at_risk_usd, risk_score,
           risk_level, stance, stance_since)
 WHERE j.id = v.id
+  AND j.risk_generation = v.generation
   AND (j.risk_stale
        OR (j.exposure_usd, j.max_at_risk_usd, j.funding_at_risk_usd, j.risk_score, j.risk_level,
            j.stance, j.stance_since)
@@ -317,7 +311,10 @@ WHERE j.id = v.id
 """
 
 
-_LOCK_SQL = "SELECT id FROM jurisdictions_jurisdiction WHERE id = ANY(%s) ORDER BY id FOR UPDATE"
+_LOCK_SQL = (
+    "SELECT id, risk_generation FROM jurisdictions_jurisdiction WHERE id = ANY(%s) "
+    "ORDER BY id FOR UPDATE"
+)
 _LATEST_SQL = """
 SELECT DISTINCT ON (jurisdiction_id) jurisdiction_id, fingerprint
 FROM compliance_riskassessment WHERE jurisdiction_id = ANY(%s)
@@ -329,8 +326,10 @@ def _persist(
     results: Sequence[_Computed], *, computed_at: datetime
 ) -> tuple[dict[int, Any], dict[int, RiskAssessment]]:
     """Write one batch: lock the rows in pk order, insert history rows whose fingerprint changed,
-    copy the figures onto the jurisdictions and clear the stale flag where no change landed
-    since the generation was read. A fresh row whose figures did not change is not rewritten
+    copy the figures onto the jurisdictions and clear their stale flag. A result computed from
+    inputs that changed since its generation was read is dropped whole (no figures, no history):
+    the change that bumped the generation queued its own recompute, and a late, older result
+    must never overwrite a newer one. A fresh row whose figures did not change is not rewritten
     (its ``risk_computed_at`` stays at the last write).
 
     Returns the history rows written by jurisdiction id and, for a single jurisdiction whose
@@ -345,8 +344,8 @@ def _persist(
     unchanged: dict[int, RiskAssessment] = {}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_LOCK_SQL, [ids])
-        locked = {row[0] for row in cursor.fetchall()}
-        results = [r for r in results if r.jurisdiction_id in locked]
+        current = dict(cursor.fetchall())
+        results = [r for r in results if current.get(r.jurisdiction_id) == r.generation]
         if len(results) == 1:
             row = (
                 RiskAssessment.objects.filter(jurisdiction_id=results[0].jurisdiction_id)
@@ -383,7 +382,10 @@ def _persist_portable(
     unchanged: dict[int, RiskAssessment] = {}
     with transaction.atomic():
         for r in sorted(results, key=lambda r: r.jurisdiction_id):
-            if not Jurisdiction.objects.select_for_update().filter(pk=r.jurisdiction_id).exists():
+            locked = Jurisdiction.objects.select_for_update().filter(
+                pk=r.jurisdiction_id, risk_generation=r.generation
+            )
+            if not locked.exists():  # deleted, or changed since its inputs were read
                 continue
             latest = (
                 RiskAssessment.objects.filter(jurisdiction_id=r.jurisdiction_id)
@@ -395,15 +397,12 @@ def _persist_portable(
             else:
                 written.update(_history_insert([r], computed_at=computed_at))
             a = r.assessment
-            Jurisdiction.objects.filter(pk=r.jurisdiction_id).update(
+            locked.update(
                 exposure_usd=a.exposure_usd, max_at_risk_usd=a.max_at_risk_usd,
                 funding_at_risk_usd=a.funding_at_risk_usd, risk_score=a.score,
                 risk_level=a.level, risk_computed_at=computed_at, stance=r.stance,
-                stance_since=r.stance_since,
+                stance_since=r.stance_since, risk_stale=False, risk_stale_since=None,
             )  # fmt: skip
-            Jurisdiction.objects.filter(pk=r.jurisdiction_id, risk_generation=r.generation).update(
-                risk_stale=False, risk_stale_since=None
-            )
     return written, unchanged
 
 
@@ -474,9 +473,10 @@ def _test_pause() -> None:
 def risk_assessment_record(*, jurisdiction_id: int) -> RiskAssessment | None:
     """Recompute one jurisdiction as of today and persist the result; idempotent.
 
-    Reads ``risk_generation`` before the inputs, so a change saved during the computation
-    keeps the row stale. Writes a history row only when the result differs from the latest.
-    Returns the latest history row (new or unchanged), or None for an unknown jurisdiction.
+    Reads ``risk_generation`` before the inputs; a change saved during the computation bumps
+    it, and the stale result is then dropped (the change queued its own recompute). Writes a
+    history row only when the result differs from the latest. Returns the latest history row
+    (new or unchanged), or None for an unknown jurisdiction or a result overtaken by a change.
     """
     generation = (
         Jurisdiction.objects.filter(pk=jurisdiction_id)
@@ -683,12 +683,9 @@ def statement_import_csv(*, file: IO[Any], user: Any | None = None) -> ImportRes
     name are marked stale in one call.
     """
     result = ImportResult()
-    reader = csv_dict_reader(file)
-    missing = [c for c in STATEMENT_CSV_REQUIRED if c not in (reader.fieldnames or [])]
-    if missing:
-        result.errors.append(LineError(1, "__all__", f"Missing columns: {', '.join(missing)}."))
+    rows, result.errors = csv_rows_read(file=file, required=STATEMENT_CSV_REQUIRED)
+    if result.errors:
         return result
-    rows = list(reader)
     slugs = {(r.get("jurisdiction") or "").strip() for r in rows}
     jurisdictions = {j.slug: j for j in Jurisdiction.objects.filter(slug__in=slugs)}
     officials = {

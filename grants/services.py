@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -55,11 +56,36 @@ class ImportResult:
         return not self.errors
 
 
+class CsvFileError(ValueError):
+    """The file cannot be read as CSV text."""
+
+
 def csv_dict_reader(file: IO[Any]) -> csv.DictReader:
-    """Read an uploaded CSV file (bytes or text, UTF-8 with or without a BOM)."""
+    """Read a CSV file (bytes or text, UTF-8 with or without a BOM); ``CsvFileError`` if the
+    bytes are not UTF-8."""
     raw = file.read()
-    text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+    try:
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError as error:
+        raise CsvFileError(
+            f"The file is not UTF-8 text (byte {error.start}); save it as 'CSV UTF-8'."
+        ) from error
     return csv.DictReader(io.StringIO(text))
+
+
+def csv_rows_read(
+    *, file: IO[Any], required: Sequence[str]
+) -> tuple[list[dict[str, str]], list[LineError]]:
+    """The rows of an uploaded CSV file, or the errors that stop it before any row is read
+    (not UTF-8, required columns missing)."""
+    try:
+        reader = csv_dict_reader(file)
+    except CsvFileError as error:
+        return [], [LineError(1, "__all__", str(error))]
+    missing = [c for c in required if c not in (reader.fieldnames or [])]
+    if missing:
+        return [], [LineError(1, "__all__", f"Missing columns: {', '.join(missing)}.")]
+    return list(reader), []
 
 
 def line_errors(line: int, error: ValidationError) -> list[LineError]:
@@ -83,12 +109,9 @@ def award_import_csv(*, file: IO[Any], user: Any | None = None) -> ImportResult:
     stale once, through ``awards_imported``.
     """
     result = ImportResult()
-    reader = csv_dict_reader(file)
-    missing = [c for c in AWARD_CSV_REQUIRED if c not in (reader.fieldnames or [])]
-    if missing:
-        result.errors.append(LineError(1, "__all__", f"Missing columns: {', '.join(missing)}."))
+    rows, result.errors = csv_rows_read(file=file, required=AWARD_CSV_REQUIRED)
+    if result.errors:
         return result
-    rows = list(reader)
     jurisdictions = {
         j.slug: j
         for j in Jurisdiction.objects.filter(

@@ -94,7 +94,8 @@ def national_index(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     tiles = state_tiles(totals=by_state, names=US_STATES)
     active = {name: value for name, value in filters.items() if value}
-    export_query = {"format": "csv", **active, "ordering": ordering}
+    # Every matching row, streamed: the CSV is the whole filtered ranking, not one page.
+    export_query = {"format": "csv", "page_size": "all", **active, "ordering": ordering}
     context: dict[str, Any] = {
         "form": form,
         "selects": [

@@ -61,6 +61,12 @@ class ApiViewSetMixin:
         response["Content-Disposition"] = f'attachment; filename="{self.export_filename}.csv"'
         return response
 
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        """List filters apply to lists only: a record's own URL answers whatever the query."""
+        if self.action != "list":  # type: ignore[attr-defined]
+            return queryset
+        return super().filter_queryset(queryset)  # type: ignore[misc]
+
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
         if self.wants_export(request):

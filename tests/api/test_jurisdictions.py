@@ -261,3 +261,11 @@ def test_detail_without_a_recorded_assessment_is_computed(api_client):
     assert [p["aln"] for p in body["programs"]] == ["16.738"]
     assert body["programs"][0]["award_fiscal_year"] == 2025
     assert body["exposure_usd"] == sum(p["exposure_usd"] for p in body["programs"])
+
+
+def test_list_filters_do_not_apply_to_a_records_own_url(api_client):
+    JurisdictionFactory(slug="chicago-il", state="IL", stance="sanctuary")
+    for query in ("state=CA", "stance=enforcing", "updated_since=2999-01-01", "ordering=foo"):
+        response = api_client.get(f"{LIST_URL}chicago-il/?{query}")
+        assert response.status_code == 200, query
+        assert response.json()["slug"] == "chicago-il"

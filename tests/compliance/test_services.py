@@ -299,6 +299,37 @@ def test_a_change_during_the_computation_keeps_the_row_stale() -> None:
     assert fresh(city).risk_stale is False
 
 
+def test_a_late_result_never_overwrites_a_newer_one() -> None:
+    """Job A reads its inputs, a statement lands, job B records; A finishing last changes
+    nothing: neither the figures nor the history."""
+    city = exposed_city()
+    from compliance import services
+
+    real = services._compute
+    late: list = []
+
+    def compute_while_a_statement_lands(*args, **kwargs):
+        result = real(*args, **kwargs)
+        if not late:
+            late.append(result)
+            StatementFactory.create_batch(
+                5, jurisdiction=city, said_on=dt.date(2025, 5, 30),
+                position=StatementPosition.DEFIANT,
+            )  # fmt: skip
+            newer = risk_assessment_record(jurisdiction_id=city.pk)  # job B
+            late.append(newer)
+        return result
+
+    with mock.patch.object(services, "_compute", side_effect=compute_while_a_statement_lands):
+        assert risk_assessment_record(jurisdiction_id=city.pk) is None  # job A, overtaken
+    old_result, newer = late
+    assert old_result.assessment.funding_at_risk_usd < newer.funding_at_risk_usd
+    city = fresh(city)
+    assert city.funding_at_risk_usd == newer.funding_at_risk_usd
+    assert city.risk_stale is False
+    assert list(RiskAssessment.objects.filter(jurisdiction=city)) == [newer]
+
+
 def test_missing_jurisdiction_is_skipped(caplog) -> None:
     assert risk_assessment_record(jurisdiction_id=987654321) is None
     recompute_jurisdictions_task.apply(args=[[987654321]]).get()

@@ -197,11 +197,12 @@ def test_csv_link_carries_the_same_filters_to_the_api(client, ranked):
     assert url.path == "/api/v1/jurisdictions/"
     assert parse_qs(url.query) == {
         "format": ["csv"],
+        "page_size": ["all"],
         "state": ["CA"],
         "stance": ["sanctuary"],
         "ordering": ["name"],
     }
-    assert 'href="/api/v1/jurisdictions/?format=csv&amp;state=CA&amp;stance=sanctuary' in (
+    assert 'href="/api/v1/jurisdictions/?format=csv&amp;page_size=all&amp;state=CA' in (
         response.content.decode()
     )
 

@@ -276,3 +276,16 @@ def test_recompute_now_action_writes_the_assessment(client, editor_user):
     jurisdiction.refresh_from_db()
     assert jurisdiction.risk_stale is False
     assert jurisdiction.risk_computed_at is not None
+
+
+def test_a_non_utf8_upload_is_refused_with_a_message(client, editor_user):
+    client.force_login(editor_user)
+    upload = _upload("")
+    upload.file.write(b"jurisdiction,speaker\n\xff\xfe bad bytes\n")
+    upload.file.seek(0)
+    response = client.post(
+        reverse("admin:compliance_statement_import_csv"), {"file": upload}, follow=True
+    )
+    assert response.status_code == 200
+    assert "not UTF-8" in response.content.decode()
+    assert not Statement.objects.exists()

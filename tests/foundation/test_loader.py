@@ -169,3 +169,27 @@ def test_a_changed_cell_updates_one_row(tmp_path: Path) -> None:
 def test_identifier_conventions(name: str, kind: str, state: str, slug: str, ocd: str) -> None:
     assert jurisdiction_slug(name=name, kind=kind, state=state) == slug
     assert jurisdiction_ocd_id(name=name, kind=kind, state=state) == ocd
+
+
+def test_files_loaded_before_a_failure_keep_their_recompute(tmp_path: Path) -> None:
+    directory = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, directory)
+    awards = directory / "grant_awards.csv"
+    awards.write_text(awards.read_text(encoding="utf-8").replace(",2017,", ",20X7,", 1))
+    with pytest.raises(CommandError):
+        load(directory)
+    # Statements and actions committed before the awards file failed: their jurisdictions
+    # were marked stale in the same transactions, so the recompute is not lost.
+    chicago = Jurisdiction.objects.get(slug="chicago-il")
+    assert chicago.risk_generation > 0
+    assert Statement.objects.filter(jurisdiction=chicago).exists()
+
+
+def test_a_non_utf8_file_is_refused_with_its_name(tmp_path: Path) -> None:
+    directory = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, directory)
+    programs = directory / "grant_programs.csv"
+    programs.write_bytes(programs.read_bytes().replace(b"Program", b"Progr\xe4m", 1))
+    with pytest.raises(CommandError, match=r"grant_programs.csv.*not UTF-8"):
+        load(directory)
+    assert GrantProgram.objects.count() == 0

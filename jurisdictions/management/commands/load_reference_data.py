@@ -7,8 +7,6 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from compliance.loaders import REFERENCE_DIR, FileResult, ReferenceDataError, reference_data_load
-from compliance.services import jurisdictions_mark_stale
-from jurisdictions.models import Jurisdiction
 
 
 class Command(BaseCommand):
@@ -46,14 +44,9 @@ class Command(BaseCommand):
         if not result.changed:
             self.stdout.write(self.style.SUCCESS("Nothing changed: the reference data is loaded."))
             return
-        if result.touched_all:
-            ids = list(Jurisdiction.objects.values_list("pk", flat=True))
-        else:
-            ids = sorted(result.touched_jurisdiction_ids)
-        jurisdictions_mark_stale(jurisdiction_ids=ids)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Reference data loaded; {len(ids)} jurisdictions marked for recompute "
-                "(run `manage.py recompute_risk`)."
+                f"Reference data loaded; {len(result.marked_ids)} jurisdictions marked for "
+                "recompute (queued for the workers; without a broker, recomputed in-process)."
             )
         )
