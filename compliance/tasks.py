@@ -11,7 +11,12 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from .selectors import jurisdiction_ids_stale
-from .services import risk_assessment_record, risk_queue_keys_clear, risk_recompute_enqueue
+from .services import (
+    risk_assessment_record,
+    risk_assessments_record_many,
+    risk_queue_keys_clear,
+    risk_recompute_enqueue,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +42,27 @@ def recompute_jurisdictions_task(self, jurisdiction_ids: list[int]) -> None:
     risk_queue_keys_clear(jurisdiction_ids=jurisdiction_ids)
     for jurisdiction_id in jurisdiction_ids:
         risk_assessment_record(jurisdiction_id=jurisdiction_id)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=3,
+    ignore_result=True,
+)
+def refresh_all_jurisdictions_task() -> int:
+    """Recompute every jurisdiction as of today (set-based, a few seconds nationally).
+
+    Figures depend on the date even when no record changes (statements lose weight with age,
+    fiscal years turn), so beat runs this once a day; unchanged results write no history.
+    """
+    summary = risk_assessments_record_many()
+    logger.info(
+        "Daily refresh: %d jurisdictions in %.1f s, %d new history rows",
+        summary.computed, summary.seconds, summary.history_rows,
+    )  # fmt: skip
+    return summary.computed
 
 
 @shared_task(ignore_result=True, acks_late=True)

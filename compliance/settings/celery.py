@@ -6,6 +6,8 @@ development setup needs no Redis.
 
 from datetime import timedelta
 
+from celery.schedules import crontab
+
 from .base import REDIS_URL
 from .env import env
 
@@ -47,9 +49,16 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 
+RISK_REFRESH_HOUR_UTC = env.int("RISK_REFRESH_HOUR_UTC", default=4)
+
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-jurisdictions": {
         "task": "compliance.tasks.sweep_stale_jurisdictions_task",
         "schedule": timedelta(minutes=env.int("RISK_SWEEP_MINUTES", default=2)),
+    },
+    # Figures move with the calendar (statement decay, fiscal years): refresh them daily.
+    "refresh-all-jurisdictions": {
+        "task": "compliance.tasks.refresh_all_jurisdictions_task",
+        "schedule": crontab(hour=RISK_REFRESH_HOUR_UTC, minute=15),
     },
 }

@@ -49,3 +49,12 @@ def test_beat_sweeps_stale_jurisdictions() -> None:
     schedule = app.conf.beat_schedule
     entry = next(e for e in schedule.values() if e["task"] == sweep_stale_jurisdictions_task.name)
     assert entry["schedule"].total_seconds() <= 600
+
+
+def test_beat_refreshes_every_jurisdiction_daily() -> None:
+    from compliance.tasks import refresh_all_jurisdictions_task
+
+    schedule = app.conf.beat_schedule
+    entry = next(e for e in schedule.values() if e["task"] == refresh_all_jurisdictions_task.name)
+    assert entry["schedule"].hour == {settings.RISK_REFRESH_HOUR_UTC}
+    assert entry["schedule"].day_of_week == set(range(7))

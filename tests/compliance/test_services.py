@@ -459,3 +459,18 @@ def test_stance_refresh_is_set_based() -> None:
     assert changed == 2
     assert len(ctx.captured_queries) <= 4
     assert (fresh(a).stance, fresh(b).stance) == ("partial", "unknown")
+
+
+def test_daily_refresh_moves_figures_with_the_calendar() -> None:
+    from compliance.tasks import refresh_all_jurisdictions_task
+
+    city = exposed_city()
+    StatementFactory(jurisdiction=city, said_on=dt.date(2025, 5, 30))
+    risk_assessment_record(jurisdiction_id=city.pk)
+    before = fresh(city).funding_at_risk_usd
+    # A year on, nothing was saved, but the statement has lost most of its weight.
+    with time_machine.travel(TODAY + dt.timedelta(days=365), tick=False):
+        assert refresh_all_jurisdictions_task.apply().get() >= 1
+    after = fresh(city)
+    assert after.funding_at_risk_usd < before
+    assert RiskAssessment.objects.filter(jurisdiction=city).count() == 2
