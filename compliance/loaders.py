@@ -328,6 +328,8 @@ class ReferenceLoader:
             name = r.text("name")
             kind = r.choice("kind", KIND_BY_LABEL)
             state = r.choice("state", {code: code for code in US_STATES})
+            if name in names.values():
+                r.fail("name", f"'{name}' names another row too; the other files join on names")
             names[r.text("fips")] = name
             rows.append(
                 (

@@ -9,13 +9,7 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from .choices import StanceCode
 from .models import RISK_LEVELS, Jurisdiction, Official, PolicyStance
-
-
-def jurisdiction_get(*, slug: str) -> Jurisdiction:
-    """The jurisdiction with this slug (raises ``Jurisdiction.DoesNotExist``)."""
-    return Jurisdiction.objects.select_related("parent").get(slug=slug)
 
 
 def stance_timeline(*, jurisdiction_id: int, as_of: date | None = None) -> list[PolicyStance]:
@@ -35,11 +29,6 @@ def stance_on(*, jurisdiction_id: int, on: date) -> PolicyStance | None:
         .order_by("-effective_from")
         .first()
     )
-
-
-def stance_code_on(*, jurisdiction_id: int, on: date) -> str:
-    period = stance_on(jurisdiction_id=jurisdiction_id, on=on)
-    return period.code if period else StanceCode.UNKNOWN.value
 
 
 def officials_in_office(*, jurisdiction_id: int, on: date | None = None) -> QuerySet[Official]:

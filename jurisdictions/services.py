@@ -62,15 +62,6 @@ def policy_stance_create(
 
 
 @transaction.atomic
-def policy_stance_close(*, stance: PolicyStance, effective_to: date) -> PolicyStance:
-    """End an open stance period on a date (inclusive)."""
-    stance.effective_to = effective_to
-    stance.full_clean()
-    stance.save(update_fields=["effective_to", "updated_at"])
-    jurisdiction_stance_refresh(jurisdiction_ids=[stance.jurisdiction_id])
-    return stance
-
-
 def jurisdiction_stance_refresh(
     *, jurisdiction_ids: Iterable[int] | None = None, on: date | None = None
 ) -> int:

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
+from compliance.api.filtering import EARLIEST
 from compliance.charts import state_tiles
 from compliance.dashboard import city_dashboard
 
@@ -145,8 +146,8 @@ def jurisdiction_detail(request: HttpRequest, slug: str) -> HttpResponse:
             if as_of > today:
                 error = "That date is in the future; choose today or an earlier date."
                 as_of = None
-            elif as_of.year < 1900:
-                error = "Choose a date after 1900."
+            elif as_of < EARLIEST:
+                error = f"Choose a date on or after {EARLIEST:%B %-d, %Y}."
                 as_of = None
     page = city_dashboard(jurisdiction=jurisdiction, as_of=as_of)
     cite_date = as_of or today

@@ -13,6 +13,7 @@ from django.core.validators import URLValidator
 from django.utils import timezone
 from rest_framework import serializers
 
+from compliance.api.filtering import EARLIEST
 from compliance.models import QUOTE_MAX_LENGTH, FederalAction, RiskAssessment, Statement
 from grants.models import GrantProgram
 from jurisdictions.api.serializers import DriverSerializer, ProgramRiskSerializer
@@ -33,7 +34,15 @@ def source_url_field() -> serializers.URLField:
     )
 
 
+def _on_record(value: dt.date) -> dt.date:
+    """A date the records can hold: not before EARLIEST (the API's lower bound everywhere)."""
+    if value < EARLIEST:
+        raise serializers.ValidationError(f"Use a date on or after {EARLIEST}.")
+    return value
+
+
 def _not_in_future(value: dt.date) -> dt.date:
+    _on_record(value)
     today = timezone.localdate()
     if value > today:
         raise serializers.ValidationError(
@@ -153,6 +162,12 @@ class FederalActionSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         instance = self.instance
+        for name in ("issued_on", "status_since"):
+            if attrs.get(name):
+                try:
+                    _on_record(attrs[name])
+                except serializers.ValidationError as error:
+                    raise serializers.ValidationError({name: error.detail}) from error
         issued_on = attrs.get("issued_on", getattr(instance, "issued_on", None))
         status_since = attrs.get("status_since", getattr(instance, "status_since", None))
         if issued_on and status_since and status_since < issued_on:

@@ -238,3 +238,12 @@ def test_permission_matrix(request, api_client, city, who, expected):
     }
     assert got == expected
     assert client.get(detail).status_code == (404 if expected["delete"] == 204 else 200)
+
+
+def test_a_date_before_the_records_begin_is_refused(editor_client, city):
+    response = editor_client.post(
+        LIST_URL, {**valid_payload(), "said_on": "0001-01-01"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "said_on" in response.json()
+    assert not Statement.objects.exists()
