@@ -23,8 +23,10 @@ from jurisdictions.selectors import officials_in_office, stance_timeline
 
 from .charts import ProgramBar, RiskPoint
 from .models import FederalAction, RiskAssessment, Statement
+from .risk.weights import ALL_SANCTUARY_STANCES
+from .selectors import risk_assessment_latest, risk_history
 
-REACHED_BY_ALL_SANCTUARY = (StanceCode.SANCTUARY.value, StanceCode.PARTIAL.value)
+REACHED_BY_ALL_SANCTUARY = ALL_SANCTUARY_STANCES
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,20 +246,14 @@ def city_dashboard(*, jurisdiction: Jurisdiction, as_of: date | None = None) -> 
     ]
     timeline.sort(key=lambda entry: (entry.on, entry.kind, entry.record.pk), reverse=True)
 
-    history_rows = RiskAssessment.objects.filter(jurisdiction_id=jurisdiction.pk).defer(
-        "programs", "drivers"
-    )
+    history_rows = risk_history(jurisdiction_id=jurisdiction.pk).defer("programs", "drivers")
     if as_of is not None:
         history_rows = history_rows.filter(computed_at__date__lte=as_of)
-    history = list(history_rows.order_by("computed_at", "id"))
+    history = list(history_rows)
 
     figures: Figures | None
     if as_of is None:
-        latest = (
-            RiskAssessment.objects.filter(jurisdiction_id=jurisdiction.pk)
-            .order_by("-computed_at", "-id")
-            .first()
-        )
+        latest = risk_assessment_latest(jurisdiction_id=jurisdiction.pk)
         figures = _figures_from_record(latest) if latest else None
         stance = jurisdiction.stance
     else:

@@ -15,7 +15,6 @@ from datetime import date, datetime
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 
-from jurisdictions.choices import StanceCode
 from jurisdictions.models import Jurisdiction, PolicyStance
 
 from .models import FederalAction, RiskAssessment
@@ -28,10 +27,14 @@ from .risk.types import (
     StancePeriod,
     StatementFact,
 )
-from .risk.weights import CLAWBACK_LOOKBACK_YEARS, CURRENT_AWARD_CARRY_FORWARD_YEARS
+from .risk.weights import (
+    ALL_SANCTUARY_STANCES,
+    CLAWBACK_LOOKBACK_YEARS,
+    CURRENT_AWARD_CARRY_FORWARD_YEARS,
+)
 
 # Stances an action "targeting every sanctuary jurisdiction" reaches.
-SANCTUARY_STANCES = (StanceCode.SANCTUARY.value, StanceCode.PARTIAL.value)
+SANCTUARY_STANCES = tuple(sorted(ALL_SANCTUARY_STANCES))
 
 
 def risk_inputs_for(*, jurisdiction_id: int, as_of: date) -> RiskInputs:

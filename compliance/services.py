@@ -462,14 +462,6 @@ def _history_insert(changed: Sequence[_Computed], *, computed_at: datetime) -> d
     return dict.fromkeys((r.jurisdiction_id for r in changed), True)
 
 
-def _test_pause() -> None:
-    """Sleep when ``RISK_TEST_SLEEP_SECONDS`` is set: lets tests kill a worker mid-recompute."""
-    seconds = float(getattr(settings, "RISK_TEST_SLEEP_SECONDS", 0) or 0)
-    if seconds > 0:
-        logger.warning("Recompute paused for %s s (RISK_TEST_SLEEP_SECONDS)", seconds)
-        time.sleep(seconds)
-
-
 def risk_assessment_record(*, jurisdiction_id: int) -> RiskAssessment | None:
     """Recompute one jurisdiction as of today and persist the result; idempotent.
 
@@ -493,7 +485,6 @@ def risk_assessment_record(*, jurisdiction_id: int) -> RiskAssessment | None:
         logger.info("Jurisdiction %s was deleted during its recompute", jurisdiction_id)
         return None
     computed = _compute(inputs, generation, as_of)
-    _test_pause()
     written, unchanged = _persist([computed], computed_at=timezone.now())
     return written.get(jurisdiction_id) or unchanged.get(jurisdiction_id)
 

@@ -65,6 +65,7 @@ class Worker:
                 str(ROOT / ".venv/bin/celery"), "-A", "compliance", "worker", "-l", "info",
                 "-P", "prefork", "-c", "1", "--without-gossip", "--without-mingle",
                 "--without-heartbeat", "-n", f"pipeline-test-{os.getpid()}@%h",
+                "--include", "tests.compliance.worker_hooks",
             ],
             cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
             start_new_session=True,
