@@ -61,7 +61,6 @@ def policy_stance_create(
     return stance
 
 
-@transaction.atomic
 def jurisdiction_stance_refresh(
     *, jurisdiction_ids: Iterable[int] | None = None, on: date | None = None
 ) -> int:
