@@ -23,11 +23,13 @@ def long_date(day: date) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
-class StatementsFeed(Feed):
-    """Statements, newest recorded first."""
+class JurisdictionFeed(Feed):
+    """An Atom feed, overall or (with a slug in the URL) for one jurisdiction."""
 
     feed_type = Atom1Feed
-    subtitle = "Newly recorded statements, each quoted verbatim with its source."
+    route: str  # "statements" or "actions": the URL names end with it
+    overall_title: str
+    one_title: str  # with {jurisdiction}
 
     def get_object(self, request: HttpRequest, slug: str | None = None) -> Jurisdiction | None:
         if slug is None:
@@ -35,17 +37,24 @@ class StatementsFeed(Feed):
         return get_object_or_404(Jurisdiction, slug=slug)
 
     def title(self, obj: Jurisdiction | None) -> str:
-        if obj is None:
-            return "Statements by officials on federal immigration enforcement"
-        return f"Statements: {obj}"
+        return self.overall_title if obj is None else self.one_title.format(jurisdiction=obj)
 
     def link(self, obj: Jurisdiction | None) -> str:
         return reverse("jurisdictions:index") if obj is None else obj.get_absolute_url()
 
     def feed_url(self, obj: Jurisdiction | None) -> str:
         if obj is None:
-            return reverse("jurisdictions:feed-statements")
-        return reverse("jurisdictions:jurisdiction-feed-statements", kwargs={"slug": obj.slug})
+            return reverse(f"jurisdictions:feed-{self.route}")
+        return reverse(f"jurisdictions:jurisdiction-feed-{self.route}", kwargs={"slug": obj.slug})
+
+
+class StatementsFeed(JurisdictionFeed):
+    """Statements, newest recorded first."""
+
+    route = "statements"
+    overall_title = "Statements by officials on federal immigration enforcement"
+    one_title = "Statements: {jurisdiction}"
+    subtitle = "Newly recorded statements, each quoted verbatim with its source."
 
     def items(self, obj: Jurisdiction | None) -> list[Statement]:
         return statements_feed_items(
@@ -77,29 +86,13 @@ class StatementsFeed(Feed):
         return item.speaker
 
 
-class ActionsFeed(Feed):
+class ActionsFeed(JurisdictionFeed):
     """Federal actions, newest recorded first (per jurisdiction: those that reach it)."""
 
-    feed_type = Atom1Feed
+    route = "actions"
+    overall_title = "Federal actions bearing on funding"
+    one_title = "Federal actions: {jurisdiction}"
     subtitle = "Newly recorded federal actions, each with its source."
-
-    def get_object(self, request: HttpRequest, slug: str | None = None) -> Jurisdiction | None:
-        if slug is None:
-            return None
-        return get_object_or_404(Jurisdiction, slug=slug)
-
-    def title(self, obj: Jurisdiction | None) -> str:
-        if obj is None:
-            return "Federal actions bearing on funding"
-        return f"Federal actions: {obj}"
-
-    def link(self, obj: Jurisdiction | None) -> str:
-        return reverse("jurisdictions:index") if obj is None else obj.get_absolute_url()
-
-    def feed_url(self, obj: Jurisdiction | None) -> str:
-        if obj is None:
-            return reverse("jurisdictions:feed-actions")
-        return reverse("jurisdictions:jurisdiction-feed-actions", kwargs={"slug": obj.slug})
 
     def items(self, obj: Jurisdiction | None) -> list[FederalAction]:
         return actions_feed_items(
