@@ -21,9 +21,14 @@ from django.db import connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
-from grants.services import ImportResult, LineError, csv_rows_read, line_errors
+from grants.services import (
+    ImportResult,
+    LineError,
+    csv_rows_read,
+    imported_rows_create,
+    line_errors,
+)
 from jurisdictions.choices import DatePrecision, StanceCode
 from jurisdictions.models import Jurisdiction, Official
 
@@ -718,14 +723,9 @@ def statement_import_csv(*, file: IO[Any], user: Any | None = None) -> ImportRes
         statements.append(statement)
     if result.errors or not statements:
         return result
-    now = timezone.now()
-    for statement in statements:
-        statement.created_at = statement.updated_at = now
-    with transaction.atomic():
-        bulk_create_with_history(
-            statements, Statement, batch_size=1_000, default_user=user,
-            default_change_reason="CSV import",
-        )  # fmt: skip
-        jurisdictions_mark_stale(jurisdiction_ids={s.jurisdiction_id for s in statements})
-    result.created = len(statements)
+    result.created = imported_rows_create(
+        rows=statements,
+        user=user,
+        jurisdictions_changed=lambda ids: jurisdictions_mark_stale(jurisdiction_ids=ids),
+    )
     return result

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.dispatch import Signal
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -71,6 +72,24 @@ def csv_dict_reader(file: IO[Any]) -> csv.DictReader:
             f"The file is not UTF-8 text (byte {error.start}); save it as 'CSV UTF-8'."
         ) from error
     return csv.DictReader(io.StringIO(text))
+
+
+def imported_rows_create(
+    *, rows: Sequence[Model], user: Any | None, jurisdictions_changed: Callable[[set[int]], Any]
+) -> int:
+    """Create validated import rows in bulk with their history (who, "CSV import"), then hand
+    the jurisdictions they belong to to ``jurisdictions_changed``, all in one transaction.
+    Bulk creation fires no model signals, hence the callback. Returns the rows created."""
+    now = timezone.now()
+    for row in rows:
+        row.created_at = row.updated_at = now  # type: ignore[attr-defined]
+    with transaction.atomic():
+        bulk_create_with_history(
+            list(rows), type(rows[0]), batch_size=1_000, default_user=user,
+            default_change_reason="CSV import",
+        )  # fmt: skip
+        jurisdictions_changed({row.jurisdiction_id for row in rows})  # type: ignore[attr-defined]
+    return len(rows)
 
 
 def csv_rows_read(
@@ -186,16 +205,11 @@ def award_import_csv(*, file: IO[Any], user: Any | None = None) -> ImportResult:
         awards.append(award)
     if result.errors or not awards:
         return result
-    now = timezone.now()
-    for award in awards:
-        award.created_at = award.updated_at = now
-    with transaction.atomic():
-        bulk_create_with_history(
-            awards, GrantAward, batch_size=1_000, default_user=user,
-            default_change_reason="CSV import",
-        )  # fmt: skip
-        awards_imported.send(
-            sender=GrantAward, jurisdiction_ids={a.jurisdiction_id for a in awards}
-        )
-    result.created = len(awards)
+    result.created = imported_rows_create(
+        rows=awards,
+        user=user,
+        jurisdictions_changed=lambda ids: awards_imported.send(
+            sender=GrantAward, jurisdiction_ids=ids
+        ),
+    )
     return result
