@@ -59,6 +59,7 @@ test: $(STAMP_DEV)
 	$(BIN)/ruff check .; \
 	$(BIN)/ruff format --check .; \
 	$(BIN)/lint-imports; \
+	$(BIN)/mypy compliance jurisdictions grants; \
 	$(BIN)/python manage.py makemigrations --check --dry-run; \
 	$(MAKE) --no-print-directory check-deploy; \
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -71,7 +72,8 @@ check-deploy: $(STAMP_RUN)
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 lint: $(STAMP_DEV)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports && \
+	DJANGO_DEBUG=true $(BIN)/mypy compliance jurisdictions grants
 
 worker: $(STAMP_RUN)
 	$(BIN)/celery -A compliance worker --loglevel=INFO

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
@@ -161,7 +161,7 @@ class RowReader:
             self.fail(name, "a value is required")
         return value
 
-    def choice(self, name: str, mapping: dict[str, str], *, required: bool = True) -> str:
+    def choice(self, name: str, mapping: Mapping[str, str], *, required: bool = True) -> str:
         value = self.text(name, required=required)
         if not value and not required:
             return ""
@@ -375,7 +375,7 @@ class ReferenceLoader:
     def load_programs(self) -> FileResult:
         result = FileResult("grant_programs.csv")
         agencies = {label: value for value, label in Agency.choices}
-        rows = []
+        rows: list[tuple[int, dict[str, Any]]] = []
         for r in self._reader(result.filename).rows():
             name = r.text("name")
             short = re.search(r"\(([^()]+)\)\s*$", name)
@@ -419,7 +419,7 @@ class ReferenceLoader:
 
     def load_officials(self) -> FileResult:
         result = FileResult("officials.csv")
-        rows = []
+        rows: list[tuple[int, dict[str, Any]]] = []
         for r in self._reader(result.filename).rows():
             label = r.text("role")
             jurisdiction = self._jurisdiction(r, "jurisdiction")
@@ -451,7 +451,7 @@ class ReferenceLoader:
         from jurisdictions.services import jurisdiction_stance_refresh
 
         result = FileResult("stances.csv")
-        rows = []
+        rows: list[tuple[int, dict[str, Any]]] = []
         for r in self._reader(result.filename).rows():
             start = r.day("effective_from")
             end = r.day("effective_to", required=False)
@@ -489,7 +489,7 @@ class ReferenceLoader:
     def load_statements(self) -> FileResult:
         result = FileResult("statements.csv")
         officials = {(o.jurisdiction_id, o.name): o for o in Official.objects.all()}
-        rows = []
+        rows: list[tuple[int, dict[str, Any]]] = []
         for r in self._reader(result.filename).rows():
             jurisdiction = self._jurisdiction(r, "jurisdiction")
             speaker = r.text("official")
@@ -573,7 +573,7 @@ class ReferenceLoader:
                 r.boolean("targets_all_sanctuary"),
                 r.text("rationale", required=False),
             )
-        rows = []
+        rows: list[tuple[int, dict[str, Any]]] = []
         relations: dict[tuple[date | None, str], tuple[list[Jurisdiction], set[str]]] = {}
         for r in self._reader(result.filename).rows():
             issued_on, title = r.day("action_on"), r.text("title")
@@ -674,7 +674,7 @@ class ReferenceLoader:
     # grant_awards.csv
     def load_awards(self) -> FileResult:
         result = FileResult("grant_awards.csv")
-        rows = []
+        rows: list[tuple[int, dict[str, Any]]] = []
         for r in self._reader(result.filename).rows():
             aln = r.text("assistance_listing", required=False)
             if aln and aln not in self.programs:

@@ -67,7 +67,7 @@ class Statement(models.Model):
     def clean(self) -> None:
         super().clean()
         if (
-            self.official_id
+            self.official is not None
             and self.jurisdiction_id
             and self.official.jurisdiction_id != self.jurisdiction_id
         ):

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
@@ -75,7 +76,7 @@ def risk_inputs_for_many(
         return _risk_inputs_for_many(jurisdiction_ids, as_of, parallel=parallel)
 
 
-def _rows_on_own_connection(sql: str, params: Sequence[object]) -> list[tuple]:
+def _rows_on_own_connection(sql: str, params: Sequence[Any]) -> list[tuple]:
     """Run one read in a worker thread, on that thread's own connection, then close it."""
     try:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -169,7 +170,7 @@ WHERE ap.federalaction_id IN (SELECT id FROM compliance_federalaction
 _PROGRAMS_SQL = "SELECT aln, name, conditions_attach FROM grants_grantprogram"
 
 
-def _rows(sql: str, params: Sequence[object] = ()) -> list[tuple]:
+def _rows(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -182,10 +183,13 @@ def _in(column: str, ids: Sequence[int] | None, joiner: str = "AND") -> tuple[st
     return f"{joiner} {column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
-def _date(value: date | str | None) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(value)
+def _date(value: date | str) -> date:
+    """A date column read by raw SQL (SQLite returns text)."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _date_or_none(value: date | str | None) -> date | None:
+    return None if value is None else _date(value)
 
 
 def _risk_inputs_for_many(
@@ -271,7 +275,7 @@ def _other_facts(scoped: list[int] | None) -> tuple:
     clause, params = _in("jurisdiction_id", scoped)
     stances: dict[int, list[StancePeriod]] = defaultdict(list)
     for jid, pk, code, start, end in _rows(_STANCES_SQL.format(scope=clause), params):
-        stances[jid].append(StancePeriod(pk, code, _date(start), _date(end)))
+        stances[jid].append(StancePeriod(pk, code, _date(start), _date_or_none(end)))
 
     statements: dict[int, list[StatementFact]] = defaultdict(list)
     for jid, pk, said_on, position in _rows(_STATEMENTS_SQL.format(scope=clause), params):
@@ -332,7 +336,7 @@ def _actions_reaching(
             "programs": frozenset(programs_by_action.get(pk, ())),
             "covers_all_programs": bool(all_programs),
             "targets_all_sanctuary": bool(all_sanctuary),
-            "status_since": _date(since),
+            "status_since": _date_or_none(since),
             "title": title,
         }
         as_target = ActionFact(**fields, targets_jurisdiction=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
@@ -27,10 +28,14 @@ _OLD_ALL_SANCTUARY = "_risk_old_targets_all_sanctuary"
 _REACHED = "_risk_reached_ids"
 
 
-def _remember_old_jurisdiction(sender: type, instance: Any) -> None:
+def _remember_old_jurisdiction(sender: type[models.Model], instance: Any) -> None:
     if instance.pk is None or getattr(instance, "_state", None) is None or instance._state.adding:
         return
-    old = sender.objects.filter(pk=instance.pk).values_list("jurisdiction_id", flat=True).first()
+    old = (
+        sender._default_manager.filter(pk=instance.pk)
+        .values_list("jurisdiction_id", flat=True)
+        .first()
+    )
     setattr(instance, _OLD_JURISDICTION, old)
 
 

@@ -133,11 +133,11 @@ class GrantAward(models.Model):
         ]
 
     def __str__(self) -> str:
-        label = self.program.aln if self.program_id else self.program_label
+        label = self.program.aln if self.program is not None else self.program_label
         return f"{self.jurisdiction} · {label} · FY{self.fiscal_year} · ${self.amount_usd:,}"
 
     def save(self, *args: object, **kwargs: object) -> None:
-        if not self.program_label and self.program_id:
+        if not self.program_label and self.program is not None:
             self.program_label = self.program.short_name or self.program.name
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 

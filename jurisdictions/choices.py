@@ -99,4 +99,3 @@ US_STATES: dict[str, str] = {
     "WY": "Wyoming",
     "PR": "Puerto Rico",
 }
-StateCode = models.TextChoices("StateCode", [(code, code) for code in US_STATES])

@@ -78,7 +78,7 @@ def copy_rows(model: type[models.Model], rows: Iterable[dict[str, Any]], *, now:
               progress: tqdm | None = None) -> int:  # fmt: skip
     """COPY rows into a model's table; fields a row leaves out take the model's default."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)  # type: ignore[arg-type]
     defaults = {}
     for f in fields:
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
@@ -410,7 +410,7 @@ class Command(BaseCommand):
         ids = dict(FederalAction.objects.filter(title__startswith="Synthetic action ")
                    .values_list("title", "pk"))  # fmt: skip
         for row in rows:
-            action_id = ids[row["title"]]
+            action_id = ids[str(row["title"])]
             if not row["targets_all_sanctuary"]:
                 pool = loud if loud and self.rng.random() < 0.8 else everyone
                 for jid in set(self.rng.sample(pool, min(len(pool), self.rng.randint(1, 60)))):
