@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -533,6 +534,54 @@ def risk_assessments_record_many(
         summary.computed += len(pending)
         if progress:
             progress(len(pending))
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _record_part(jurisdiction_ids: list[int]) -> tuple[int, int]:
+    """One forked process's share of a parallel recompute, on its own connection."""
+    try:
+        part = risk_assessments_record_many(jurisdiction_ids=jurisdiction_ids)
+        return part.computed, part.history_rows
+    finally:
+        connections.close_all()
+
+
+def risk_assessments_record_parallel(
+    *,
+    jurisdiction_ids: Sequence[int],
+    processes: int,
+    progress: Callable[[int], None] | None = None,
+    min_per_process: int = RECORD_BATCH_SIZE,
+) -> RecordSummary:
+    """``risk_assessments_record_many`` split over forked processes, one contiguous range of ids
+    each, so the engine runs on every core while PostgreSQL writes.
+
+    Runs in line instead on another database, inside a transaction (forked processes could not
+    see its rows), inside a daemonic process such as a Celery worker's (it may not fork), or
+    when each process would get fewer than ``min_per_process`` ids.
+    """
+    ids = sorted(set(jurisdiction_ids))
+    processes = min(processes, len(ids) // max(min_per_process, 1))
+    if (
+        processes < 2
+        or connection.vendor != "postgresql"
+        or connection.in_atomic_block
+        or multiprocessing.current_process().daemon
+    ):
+        return risk_assessments_record_many(jurisdiction_ids=ids, progress=progress)
+    started = time.perf_counter()
+    parts = [
+        ids[k * len(ids) // processes : (k + 1) * len(ids) // processes] for k in range(processes)
+    ]
+    connections.close_all()  # a forked process must never share the parent's connection
+    summary = RecordSummary()
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        for computed, history_rows in pool.imap_unordered(_record_part, parts):
+            summary.computed += computed
+            summary.history_rows += history_rows
+            if progress:
+                progress(computed)
     summary.seconds = time.perf_counter() - started
     return summary
 
