@@ -309,6 +309,7 @@ class PolicyStance(models.Model):
             overlapping = overlapping.filter(effective_from__lte=self.effective_to)
         clash = overlapping.first()
         if clash:
-            raise ValidationError(
-                {"effective_from": f"This period overlaps another stance period ({clash})."}
-            )
+            message = f"This period overlaps another stance period ({clash})."
+            if clash.effective_to is None and clash.effective_from < self.effective_from:
+                message += " That period is still open: give it an end date first."
+            raise ValidationError({"effective_from": message})

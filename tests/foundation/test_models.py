@@ -116,7 +116,9 @@ def test_overlapping_stance_periods_fail_validation_on_any_database() -> None:
     )
     with pytest.raises(ValidationError) as error:
         clash.full_clean()
-    assert "overlaps" in error.value.message_dict["effective_from"][0]
+    message = error.value.message_dict["effective_from"][0]
+    assert "overlaps" in message
+    assert "still open: give it an end date first" in message
 
 
 def test_only_one_open_stance_period_per_jurisdiction() -> None:
