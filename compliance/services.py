@@ -355,6 +355,7 @@ def _persist(
         if len(results) == 1:
             row = (
                 RiskAssessment.objects.filter(jurisdiction_id=results[0].jurisdiction_id)
+                .defer("programs", "drivers")  # only the fingerprint is compared
                 .order_by("-computed_at", "-id")
                 .first()
             )
