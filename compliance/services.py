@@ -34,7 +34,7 @@ from jurisdictions.choices import DatePrecision, StanceCode
 from jurisdictions.models import Jurisdiction, Official
 
 from .models import FederalAction, RiskAssessment, Statement
-from .risk import Assessment, RiskInputs, assess
+from .risk import Assessment, RiskInputs, assess, stance_at
 from .selectors import risk_inputs_for, risk_inputs_for_many
 
 logger = logging.getLogger(__name__)
@@ -245,17 +245,10 @@ def risk_fingerprint(*, assessment: Assessment) -> str:
 
 
 def _current_stance(inputs: RiskInputs, on: date) -> tuple[str, date | None]:
-    """The stance period in force on a date (the latest-started one covering it): its code and
-    start, as ``jurisdictions.services.jurisdiction_stance_refresh`` and the API report it."""
-    covering = [
-        p
-        for p in inputs.stances
-        if p.effective_from <= on and (p.effective_to is None or p.effective_to >= on)
-    ]
-    if not covering:
-        return StanceCode.UNKNOWN.value, None
-    period = max(covering, key=lambda p: p.effective_from)
-    return period.code, period.effective_from
+    """The stance period in force on a date (the engine's rule): its code and start, as
+    ``jurisdictions.services.jurisdiction_stance_refresh`` and the API report them."""
+    period = stance_at(inputs.stances, on)
+    return (period.code, period.effective_from) if period else (StanceCode.UNKNOWN.value, None)
 
 
 @dataclass(frozen=True, slots=True)

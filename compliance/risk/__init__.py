@@ -6,7 +6,7 @@ method; its coefficients live in :mod:`compliance.risk.weights` and every assess
 :data:`METHOD_VERSION`.
 """
 
-from .engine import assess, federal_fiscal_year, level_for
+from .engine import assess, federal_fiscal_year, level_for, stance_at
 from .types import (
     ActionFact,
     Assessment,
@@ -35,4 +35,5 @@ __all__ = [
     "assess",
     "federal_fiscal_year",
     "level_for",
+    "stance_at",
 ]

@@ -110,10 +110,12 @@ def _known_on(inputs: RiskInputs, *, as_of: date, fiscal_year: int) -> _Known:
     )
 
 
-def _stance_at(periods: Iterable[StancePeriod], as_of: date) -> StancePeriod | None:
-    """The period in force on ``as_of`` (``effective_to`` inclusive); the latest start wins."""
+def stance_at(periods: Iterable[StancePeriod], as_of: date) -> StancePeriod | None:
+    """The period in force on ``as_of`` (both ends inclusive); the latest start wins."""
     best = None
     for period in periods:
+        if period.effective_from > as_of:
+            continue
         if period.effective_to is not None and period.effective_to < as_of:
             continue
         if best is None or (period.effective_from, period.id, period.code) > (
@@ -437,7 +439,7 @@ def assess(inputs: RiskInputs, *, as_of: date) -> Assessment:
     fiscal_year = federal_fiscal_year(as_of)
     known = _known_on(inputs, as_of=as_of, fiscal_year=fiscal_year)
 
-    period = _stance_at(known.stances, as_of)
+    period = stance_at(known.stances, as_of)
     stance = period.code if period is not None else w.BASELINE_STANCE
     factor = w.STANCE_FACTOR.get(stance, _BASELINE_FACTOR)
     weighted = _statement_weights(known.statements, as_of)

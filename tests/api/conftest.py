@@ -52,3 +52,12 @@ def count_queries() -> Callable[[Callable[[], object]], int]:
         return len(captured.captured_queries)
 
     return run
+
+
+# Expected status of each unsafe method, by who asks: the same for every writable resource.
+PERMISSION_MATRIX = [
+    ("anonymous", {"post": 401, "patch": 401, "put": 401, "delete": 401}),
+    ("analyst", {"post": 403, "patch": 403, "put": 403, "delete": 403}),
+    ("editor", {"post": 201, "patch": 200, "put": 405, "delete": 204}),
+    ("superuser", {"post": 201, "patch": 200, "put": 405, "delete": 204}),
+]

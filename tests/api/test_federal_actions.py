@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from compliance.models import FederalAction
+from tests.api.conftest import PERMISSION_MATRIX
 from tests.factories import FederalActionFactory, GrantProgramFactory, JurisdictionFactory
 
 pytestmark = pytest.mark.django_db
@@ -158,15 +159,7 @@ def test_duplicate_title_and_date_is_refused(editor_client, world):
     assert FederalAction.objects.filter(title="Letter").count() == 1
 
 
-@pytest.mark.parametrize(
-    ("who", "expected"),
-    [
-        ("anonymous", {"post": 401, "patch": 401, "put": 401, "delete": 401}),
-        ("analyst", {"post": 403, "patch": 403, "put": 403, "delete": 403}),
-        ("editor", {"post": 201, "patch": 200, "put": 405, "delete": 204}),
-        ("superuser", {"post": 201, "patch": 200, "put": 405, "delete": 204}),
-    ],
-)
+@pytest.mark.parametrize(("who", "expected"), PERMISSION_MATRIX)
 def test_permission_matrix(request, api_client, world, who, expected):
     client = api_client if who == "anonymous" else request.getfixturevalue(f"{who}_client")
     detail = f"{LIST_URL}{world['letter'].pk}/"

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from compliance.models import QUOTE_MAX_LENGTH, Statement
 from jurisdictions.models import Jurisdiction
+from tests.api.conftest import PERMISSION_MATRIX
 from tests.factories import JurisdictionFactory, OfficialFactory, StatementFactory
 
 pytestmark = pytest.mark.django_db
@@ -217,15 +218,7 @@ def test_malformed_json_is_a_400(editor_client, city):
 # --- Permission matrix ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("who", "expected"),
-    [
-        ("anonymous", {"post": 401, "patch": 401, "put": 401, "delete": 401}),
-        ("analyst", {"post": 403, "patch": 403, "put": 403, "delete": 403}),
-        ("editor", {"post": 201, "patch": 200, "put": 405, "delete": 204}),
-        ("superuser", {"post": 201, "patch": 200, "put": 405, "delete": 204}),
-    ],
-)
+@pytest.mark.parametrize(("who", "expected"), PERMISSION_MATRIX)
 def test_permission_matrix(request, api_client, city, who, expected):
     client = api_client if who == "anonymous" else request.getfixturevalue(f"{who}_client")
     statement = StatementFactory(jurisdiction=city)
