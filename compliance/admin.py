@@ -1,22 +1,57 @@
-"""Admin for statements, federal actions and the risk history; CSV import of statements."""
+"""Admin of the compliance domain: statements, federal actions and the risk history, with a CSV
+import of statements; and the reference apps' admins extended with "recompute now" actions.
+
+Every save goes through the services (``ServiceAdminMixin``), so the admin validates, marks
+stale and records history exactly as the API and the import do.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from grants.admin import CsvImportAdminMixin
-from jurisdictions.admin import recompute_affected, recompute_jurisdictions
+from compliance.core.admin import CsvImportAdminMixin, ServiceAdminMixin
+from grants.admin import GrantAwardAdmin
+from grants.models import GrantAward
+from jurisdictions.admin import JurisdictionAdmin, OfficialAdmin, PolicyStanceAdmin
+from jurisdictions.models import Jurisdiction, Official, PolicyStance
 
 from .models import FederalAction, RiskAssessment, Statement
-from .selectors import jurisdiction_ids_reached_by_action
-from .services import STATEMENT_CSV_OPTIONAL, STATEMENT_CSV_REQUIRED, statement_import_csv
+from .selectors.reach import jurisdiction_ids_reached_by_action
+from .services import records
+from .services.recompute import risk_assessments_record_many
+
+
+def recompute_jurisdictions(
+    request: HttpRequest, model_admin: admin.ModelAdmin, jurisdiction_ids: Iterable[int]
+) -> None:
+    """Recompute the given jurisdictions in this request and report what changed."""
+    ids = sorted(set(jurisdiction_ids))
+    summary = risk_assessments_record_many(jurisdiction_ids=ids)
+    model_admin.message_user(
+        request,
+        f"Recomputed {summary.computed} jurisdiction(s); "
+        f"{summary.history_rows} new assessment(s) in their history.",
+    )
+
+
+@admin.action(description="Recompute the jurisdictions of the selected records now")
+def recompute_affected(
+    model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
+) -> None:
+    """Admin action for records that belong to one jurisdiction each."""
+    recompute_jurisdictions(
+        request, model_admin, queryset.values_list("jurisdiction_id", flat=True)
+    )
 
 
 @admin.register(Statement)
-class StatementAdmin(CsvImportAdminMixin, SimpleHistoryAdmin):
+class StatementAdmin(CsvImportAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin):
     list_display = ("said_on", "speaker", "jurisdiction", "position", "short_quote")
     list_filter = ("position", "date_precision", "jurisdiction__state")
     search_fields = ("quote", "context", "speaker", "jurisdiction__name")
@@ -25,31 +60,27 @@ class StatementAdmin(CsvImportAdminMixin, SimpleHistoryAdmin):
     date_hierarchy = "said_on"
     readonly_fields = ("created_at", "updated_at")
     change_list_template = "admin/compliance/statement/change_list.html"
-    import_service = statement_import_csv
+    import_service = records.statement_import_csv
     actions = (recompute_affected,)
-    import_columns = (*STATEMENT_CSV_REQUIRED, *STATEMENT_CSV_OPTIONAL)
-    fields = (
-        "jurisdiction",
-        "official",
-        "speaker",
-        "speaker_role",
-        "said_on",
-        "date_precision",
-        "quote",
-        "context",
-        "position",
-        "source_url",
-        "created_at",
-        "updated_at",
-    )
+    import_columns = (*records.STATEMENT_CSV_REQUIRED, *records.STATEMENT_CSV_OPTIONAL)
+    fields = (*records.STATEMENT_FIELDS, "created_at", "updated_at")
 
     @admin.display(description="Quote")
     def short_quote(self, obj: Statement) -> str:
         return obj.quote if len(obj.quote) <= 90 else obj.quote[:87] + "..."
 
+    def create_record(self, request: HttpRequest, obj: Any) -> None:
+        records.statement_create(statement=obj)
+
+    def update_record(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> None:
+        records.statement_update(statement=obj, data=data)
+
+    def delete_record(self, request: HttpRequest, obj: Any) -> None:
+        records.statement_delete(statement=obj)
+
 
 @admin.register(FederalAction)
-class FederalActionAdmin(SimpleHistoryAdmin):
+class FederalActionAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     list_display = ("issued_on", "title", "kind", "effect", "status", "targets_all_sanctuary")
     list_filter = ("kind", "effect", "status", "targets_all_sanctuary", "covers_all_programs")
     search_fields = ("title", "summary", "issuing_body")
@@ -77,6 +108,27 @@ class FederalActionAdmin(SimpleHistoryAdmin):
         ),
         ("Source", {"fields": ("source_url", "notes", "created_at", "updated_at")}),
     )
+
+    def create_record(self, request: HttpRequest, obj: Any) -> None:
+        records.federal_action_create(action=obj)
+
+    def update_record(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> None:
+        records.federal_action_update(action=obj, data=data)
+
+    def delete_record(self, request: HttpRequest, obj: Any) -> None:
+        records.federal_action_delete(action=obj)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Targets and programs through the service, then any inline formsets."""
+        relations = {
+            name: form.cleaned_data[name]
+            for name in ("targets", "programs")
+            if name in form.cleaned_data and (name in form.changed_data or not change)
+        }
+        if relations:
+            records.federal_action_update(action=form.instance, data=relations)
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     @admin.action(description="Recompute every jurisdiction these actions reach now")
     def recompute_reached(self, request: HttpRequest, queryset: QuerySet[FederalAction]) -> None:
@@ -115,3 +167,36 @@ class RiskAssessmentAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[RiskAssessment]:
         return super().get_queryset(request).defer("programs", "drivers")
+
+
+# --- The reference apps' admins, extended with "recompute now" -------------------------------
+
+
+class JurisdictionRiskAdmin(JurisdictionAdmin):
+    actions = ("recompute_now",)
+
+    @admin.action(description="Recompute funding at risk now", permissions=["view"])
+    def recompute_now(self, request: HttpRequest, queryset: QuerySet[Jurisdiction]) -> None:
+        recompute_jurisdictions(request, self, queryset.values_list("pk", flat=True))
+
+
+class OfficialRiskAdmin(OfficialAdmin):
+    actions = (recompute_affected,)
+
+
+class PolicyStanceRiskAdmin(PolicyStanceAdmin):
+    actions = (recompute_affected,)
+
+
+class GrantAwardRiskAdmin(GrantAwardAdmin):
+    actions = (recompute_affected,)
+
+
+for model, model_admin in (
+    (Jurisdiction, JurisdictionRiskAdmin),
+    (Official, OfficialRiskAdmin),
+    (PolicyStance, PolicyStanceRiskAdmin),
+    (GrantAward, GrantAwardRiskAdmin),
+):
+    admin.site.unregister(model)
+    admin.site.register(model, model_admin)

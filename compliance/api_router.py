@@ -2,12 +2,12 @@
 
 from rest_framework.routers import DefaultRouter
 
-from compliance.api.views import FederalActionViewSet, StatementViewSet
+from compliance.api.views import FederalActionViewSet, JurisdictionRiskViewSet, StatementViewSet
 from grants.api.views import GrantAwardViewSet, GrantProgramViewSet
-from jurisdictions.api.views import JurisdictionViewSet, OfficialViewSet
+from jurisdictions.api.views import OfficialViewSet
 
 router = DefaultRouter()
-router.register("jurisdictions", JurisdictionViewSet, basename="jurisdiction")
+router.register("jurisdictions", JurisdictionRiskViewSet, basename="jurisdiction")
 router.register("officials", OfficialViewSet, basename="official")
 router.register("statements", StatementViewSet, basename="statement")
 router.register("federal-actions", FederalActionViewSet, basename="federal-action")

@@ -1,49 +1,13 @@
-"""Enumerations of the compliance domain; values are SPEC.md's lowercase codes."""
+"""Enumerations of the compliance domain, built from the engine's lists in
+``compliance.risk.weights`` (never retyped); values are SPEC.md's lowercase codes."""
 
-from django.db import models
+from compliance.core.choices import text_choices
+from compliance.risk.weights import ACTION_KINDS, EFFECTS, POSITIONS, STATUSES
+from jurisdictions.choices import RiskLevel
 
+StatementPosition = text_choices("StatementPosition", POSITIONS)
+ActionKind = text_choices("ActionKind", ACTION_KINDS)
+ActionEffect = text_choices("ActionEffect", EFFECTS)
+ActionStatus = text_choices("ActionStatus", STATUSES)
 
-class StatementPosition(models.TextChoices):
-    DEFIANT = "defiant", "Defiant"
-    CONCILIATORY = "conciliatory", "Conciliatory"
-    NEUTRAL = "neutral", "Neutral"
-    SUPPORTIVE = "supportive", "Supportive"
-
-
-class ActionKind(models.TextChoices):
-    EXECUTIVE_ORDER = "executive_order", "Executive order"
-    DOJ_LETTER = "doj_letter", "DOJ letter"
-    GRANT_CONDITION = "grant_condition", "Grant condition"
-    PUBLIC_LIST = "public_list", "Published list"
-    SUBPOENA = "subpoena", "Subpoena"
-    FUNDING_WITHHELD = "funding_withheld", "Funding withheld"
-    CLAWBACK_DEMAND = "clawback_demand", "Clawback demand"
-    LAWSUIT = "lawsuit", "Lawsuit"
-    COURT_RULING = "court_ruling", "Court ruling"
-    OTHER = "other", "Other (memo, remarks, hearing)"
-
-
-class ActionEffect(models.TextChoices):
-    THREAT = "threat", "Threat"
-    CONDITION = "condition", "Condition"
-    WITHHOLDING = "withholding", "Withholding"
-    CLAWBACK = "clawback", "Clawback"
-    INJUNCTION = "injunction", "Injunction"
-    RESCISSION = "rescission", "Rescission"
-    NONE = "none", "None"
-
-
-class ActionStatus(models.TextChoices):
-    IN_EFFECT = "in_effect", "In effect"
-    ENJOINED = "enjoined", "Enjoined"
-    RESCINDED = "rescinded", "Rescinded"
-    VACATED = "vacated", "Vacated"
-    EXPIRED = "expired", "Expired"
-
-
-class RiskLevel(models.TextChoices):
-    NONE = "none", "None"
-    LOW = "low", "Low"
-    ELEVATED = "elevated", "Elevated"
-    HIGH = "high", "High"
-    SEVERE = "severe", "Severe"
+__all__ = ["ActionEffect", "ActionKind", "ActionStatus", "RiskLevel", "StatementPosition"]

@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from compliance.api.filtering import (
+from compliance.core.filtering import (
     BaseFilterSet,
     DateFilter,
     IntegerFilter,

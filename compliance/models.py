@@ -84,7 +84,12 @@ class FederalAction(models.Model):
     every program when ``covers_all_programs`` is set.
     """
 
-    kind = models.CharField(max_length=24, choices=ActionKind.choices, db_index=True)
+    kind = models.CharField(
+        max_length=24,
+        choices=ActionKind.choices,
+        db_index=True,
+        help_text="“Other” covers memos, remarks, hearings and meetings.",
+    )
     issuing_body = models.CharField(max_length=300)
     title = models.CharField(max_length=500)
     issued_on = models.DateField(db_index=True)

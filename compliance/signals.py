@@ -20,11 +20,11 @@ from grants.services import awards_imported
 from jurisdictions.models import PolicyStance
 
 from .models import FederalAction, Statement
-from .selectors import jurisdiction_ids_reached_by_action, jurisdiction_ids_with_sanctuary_stance
-from .services import jurisdictions_mark_stale
+from .selectors.reach import jurisdiction_ids_reachable, jurisdiction_ids_reached_by_action
+from .services.stale import jurisdictions_mark_stale
 
 _OLD_JURISDICTION = "_risk_old_jurisdiction_id"
-_OLD_ALL_SANCTUARY = "_risk_old_targets_all_sanctuary"
+_OLD_REACH = "_risk_old_reach"
 _REACHED = "_risk_reached_ids"
 
 
@@ -77,24 +77,31 @@ def mark_stale_on_awards_imported(sender: Any, jurisdiction_ids: Any, **kwargs: 
 
 @receiver(pre_save, sender=FederalAction, dispatch_uid="remember_action_reach")
 def remember_action_reach(sender: type, instance: FederalAction, **kwargs: Any) -> None:
-    """Keep whether the action reached every sanctuary jurisdiction before this save."""
+    """Keep how the action reached before this save (effect and all-sanctuary targeting)."""
     if kwargs.get("raw") or instance.pk is None or instance._state.adding:
         return
     old = (
         FederalAction.objects.filter(pk=instance.pk)
-        .values_list("targets_all_sanctuary", flat=True)
+        .values_list("effect", "targets_all_sanctuary")
         .first()
     )
-    setattr(instance, _OLD_ALL_SANCTUARY, bool(old))
+    setattr(instance, _OLD_REACH, old)
 
 
 @receiver(post_save, sender=FederalAction, dispatch_uid="mark_stale_on_action_save")
 def mark_stale_on_action_save(sender: type, instance: FederalAction, **kwargs: Any) -> None:
+    """Whoever the action reaches now, or reached before the save, goes stale."""
     if kwargs.get("raw"):
         return
     ids = set(jurisdiction_ids_reached_by_action(action=instance))
-    if getattr(instance, _OLD_ALL_SANCTUARY, False) and not instance.targets_all_sanctuary:
-        ids.update(jurisdiction_ids_with_sanctuary_stance())
+    old = getattr(instance, _OLD_REACH, None)
+    if old is not None and old != (instance.effect, instance.targets_all_sanctuary):
+        effect, all_sanctuary = old
+        ids.update(
+            jurisdiction_ids_reachable(
+                effect=effect, targets_all_sanctuary=all_sanctuary, target_ids=()
+            )
+        )
     jurisdictions_mark_stale(jurisdiction_ids=ids)
 
 

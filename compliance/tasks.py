@@ -1,27 +1,108 @@
-"""Celery tasks: thin wrappers that take ids and call services."""
+"""Celery tasks, and the coalescing publisher that queues them.
+
+Tasks are thin: they take ids and call services. The publisher (``recompute_enqueue``) is
+called after commit by ``compliance.services.stale.jurisdictions_mark_stale``, by the sweep and
+by "recompute now"; it lives here, beside the task it queues, so that services import tasks and
+never the other way round.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from itertools import islice
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from .selectors import jurisdiction_ids_stale
-from .services import (
-    risk_assessment_record,
-    risk_assessments_record_many,
-    risk_queue_keys_clear,
-    risk_recompute_enqueue,
-)
+from .selectors.stale import jurisdiction_ids_stale
+from .services.recompute import risk_assessment_record, risk_assessments_record_many
 
 logger = logging.getLogger(__name__)
 
+# Ids per queued recompute job.
+ENQUEUE_CHUNK_SIZE = 500
+# A coalescing key outlives its countdown by this much, in case its job is lost.
+QUEUE_KEY_MARGIN_SECONDS = 300
 # Stale ids one sweep re-queues before it hands over to the next sweep.
 SWEEP_BATCH_SIZE = 5_000
+
+
+def batched(items: Iterable[int], size: int) -> Iterable[tuple[int, ...]]:
+    """``itertools.batched`` of Python 3.12, for our Python 3.11."""
+    iterator = iter(items)
+    while chunk := tuple(islice(iterator, size)):
+        yield chunk
+
+
+def _queue_key(jurisdiction_id: int) -> str:
+    return f"risk:q:{jurisdiction_id}"
+
+
+def _recent_key(jurisdiction_id: int) -> str:
+    return f"risk:r:{jurisdiction_id}"
+
+
+def recompute_enqueue(*, jurisdiction_ids: Sequence[int]) -> int:
+    """Queue recompute jobs in chunks of at most 500 ids, skipping ids with a job waiting.
+
+    Coalescing: ``cache.add("risk:q:<id>")`` succeeds only when no job is waiting for the id
+    (the job deletes its keys before it reads anything). An id queued within the last
+    ``RISK_COALESCE_SECONDS`` waits that long (``countdown``), so a burst of saves costs one
+    job per window; an id that was quiet runs at once, so a lone save shows within a second.
+
+    Never raises: when the broker is down the ids stay stale, their coalescing keys are
+    dropped, and the sweep queues them later. Returns the number of ids queued.
+    """
+    window = settings.RISK_COALESCE_SECONDS
+    timeout = window + QUEUE_KEY_MARGIN_SECONDS
+    queued = 0
+    for chunk in batched(sorted(set(jurisdiction_ids)), ENQUEUE_CHUNK_SIZE):
+        try:
+            fresh = [i for i in chunk if cache.add(_queue_key(i), 1, timeout=timeout)]
+            recent = cache.get_many([_recent_key(i) for i in fresh]) if fresh else {}
+            if fresh and window:
+                # "Recent" lasts one window past the job's start, delayed or not.
+                for delay in (0, window):
+                    keys = {
+                        _recent_key(i): 1
+                        for i in fresh
+                        if (_recent_key(i) in recent) == bool(delay)
+                    }
+                    if keys:
+                        cache.set_many(keys, timeout=delay + window)
+        except Exception:
+            logger.exception("Recompute coalescing unavailable; queueing %d ids", len(chunk))
+            fresh, recent = list(chunk), {}
+        now = [i for i in fresh if _recent_key(i) not in recent]
+        later = [i for i in fresh if _recent_key(i) in recent]
+        for ids, countdown in ((now, 0), (later, window)):
+            if not ids:
+                continue
+            try:
+                recompute_jurisdictions_task.apply_async(args=[ids], countdown=countdown)
+            except Exception:
+                logger.exception(
+                    "Could not queue the recompute of %d jurisdictions; they stay stale until "
+                    "the sweep queues them",
+                    len(ids),
+                )
+                queue_keys_clear(jurisdiction_ids=ids)
+                continue
+            queued += len(ids)
+    return queued
+
+
+def queue_keys_clear(*, jurisdiction_ids: Sequence[int]) -> None:
+    """Forget that recomputes are waiting, so a save from now on queues a follow-up job."""
+    try:
+        cache.delete_many([_queue_key(i) for i in jurisdiction_ids])
+    except Exception:
+        logger.exception("Could not clear %d recompute keys", len(jurisdiction_ids))
 
 
 @shared_task(
@@ -39,7 +120,7 @@ def recompute_jurisdictions_task(self, jurisdiction_ids: list[int]) -> None:
     The coalescing keys go first, before any data is read, so a save from now on queues
     one follow-up job instead of being absorbed by this one.
     """
-    risk_queue_keys_clear(jurisdiction_ids=jurisdiction_ids)
+    queue_keys_clear(jurisdiction_ids=jurisdiction_ids)
     for jurisdiction_id in jurisdiction_ids:
         risk_assessment_record(jurisdiction_id=jurisdiction_id)
 
@@ -73,7 +154,7 @@ def sweep_stale_jurisdictions_task(after_id: int = 0) -> int:
     ids = jurisdiction_ids_stale(older_than=cutoff, after_id=after_id, limit=SWEEP_BATCH_SIZE)
     if not ids:
         return 0
-    queued = risk_recompute_enqueue(jurisdiction_ids=ids)
+    queued = recompute_enqueue(jurisdiction_ids=ids)
     logger.info("Sweep re-queued %d of %d stale jurisdictions", queued, len(ids))
     if len(ids) == SWEEP_BATCH_SIZE:
         sweep_stale_jurisdictions_task.apply_async(kwargs={"after_id": ids[-1]})

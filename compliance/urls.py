@@ -10,8 +10,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
-    path("", include("jurisdictions.urls")),
+    path("", include("compliance.dashboard.urls")),
 ]
 
-handler404 = "compliance.api.exceptions.api_aware_not_found"
-handler500 = "compliance.api.exceptions.api_aware_server_error"
+handler404 = "compliance.core.exceptions.api_aware_not_found"
+handler500 = "compliance.core.exceptions.api_aware_server_error"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
-from compliance.api.filtering import (
+from compliance.core.filtering import (
     BaseFilterSet,
     IntegerFilter,
     StableOrderingFilter,

@@ -1,25 +1,27 @@
 """Writes of the grants app: CSV import of awards.
 
-The grants app never imports the compliance domain (see the import-linter contract). A bulk
-import fires no model signals, so it announces the jurisdictions it touched with the
-``awards_imported`` signal, inside its transaction; ``compliance.signals`` marks them stale.
+The grants app imports nothing of compliance but its domain-free ``core`` (see the
+import-linter contracts). A bulk import fires no model signals, so it announces the
+jurisdictions it touched with the ``awards_imported`` signal, inside its transaction;
+``compliance.signals`` marks them stale.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Model
 from django.dispatch import Signal
-from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
+from compliance.core.csv_import import (
+    FALSE_WORDS,
+    TRUE_WORDS,
+    ImportResult,
+    LineError,
+    csv_rows_read,
+    imported_rows_create,
+    line_errors,
+)
 from jurisdictions.models import Jurisdiction
 
 from .choices import AmountType
@@ -32,90 +34,6 @@ AWARD_CSV_REQUIRED = ("jurisdiction", "fiscal_year", "amount_usd", "source_url")
 AWARD_CSV_OPTIONAL = (
     "program", "program_label", "amount_type", "is_approximate", "award_id", "notes",
 )  # fmt: skip
-TRUE_WORDS = {"1", "true", "yes", "y", "t"}
-FALSE_WORDS = {"", "0", "false", "no", "n", "f"}
-
-
-@dataclass(frozen=True, slots=True)
-class LineError:
-    """A problem on one line of an imported file (line 1 is the header)."""
-
-    line: int
-    field: str
-    message: str
-
-
-@dataclass(slots=True)
-class ImportResult:
-    """What an import did: rows created (0 when any line failed) and per-line errors."""
-
-    created: int = 0
-    errors: list[LineError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-class CsvFileError(ValueError):
-    """The file cannot be read as CSV text."""
-
-
-def csv_dict_reader(file: IO[Any]) -> csv.DictReader:
-    """Read a CSV file (bytes or text, UTF-8 with or without a BOM); ``CsvFileError`` if the
-    bytes are not UTF-8."""
-    raw = file.read()
-    try:
-        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
-    except UnicodeDecodeError as error:
-        raise CsvFileError(
-            f"The file is not UTF-8 text (byte {error.start}); save it as 'CSV UTF-8'."
-        ) from error
-    return csv.DictReader(io.StringIO(text))
-
-
-def imported_rows_create(
-    *, rows: Sequence[Model], user: Any | None, jurisdictions_changed: Callable[[set[int]], Any]
-) -> int:
-    """Create validated import rows in bulk with their history (who, "CSV import"), then hand
-    the jurisdictions they belong to to ``jurisdictions_changed``, all in one transaction.
-    Bulk creation fires no model signals, hence the callback. Returns the rows created."""
-    now = timezone.now()
-    for row in rows:
-        row.created_at = row.updated_at = now  # type: ignore[attr-defined]
-    with transaction.atomic():
-        bulk_create_with_history(
-            list(rows), type(rows[0]), batch_size=1_000, default_user=user,
-            default_change_reason="CSV import",
-        )  # fmt: skip
-        jurisdictions_changed({row.jurisdiction_id for row in rows})  # type: ignore[attr-defined]
-    return len(rows)
-
-
-def csv_rows_read(
-    *, file: IO[Any], required: Sequence[str]
-) -> tuple[list[dict[str, str]], list[LineError]]:
-    """The rows of an uploaded CSV file, or the errors that stop it before any row is read
-    (not UTF-8, required columns missing)."""
-    try:
-        reader = csv_dict_reader(file)
-    except CsvFileError as error:
-        return [], [LineError(1, "__all__", str(error))]
-    missing = [c for c in required if c not in (reader.fieldnames or [])]
-    if missing:
-        return [], [LineError(1, "__all__", f"Missing columns: {', '.join(missing)}.")]
-    return list(reader), []
-
-
-def line_errors(line: int, error: ValidationError) -> list[LineError]:
-    """A ``ValidationError`` as one ``LineError`` per field message."""
-    if hasattr(error, "error_dict"):
-        return [
-            LineError(line, name, message)
-            for name, messages in error.message_dict.items()
-            for message in messages
-        ]
-    return [LineError(line, "__all__", message) for message in error.messages]
 
 
 def award_import_csv(*, file: IO[Any], user: Any | None = None) -> ImportResult:

@@ -1,6 +1,13 @@
-"""Enumerations of the jurisdictions app; values are SPEC.md's lowercase codes."""
+"""Enumerations of the jurisdictions app; values are SPEC.md's lowercase codes.
+
+The stance codes and risk levels are the engine's own lists (``compliance.risk.weights``): a
+jurisdiction stores both, and the engine defines them.
+"""
 
 from django.db import models
+
+from compliance.core.choices import text_choices
+from compliance.risk.weights import LEVELS, STANCES
 
 
 class JurisdictionKind(models.TextChoices):
@@ -10,12 +17,8 @@ class JurisdictionKind(models.TextChoices):
     CONSOLIDATED = "consolidated", "Consolidated city-county"
 
 
-class StanceCode(models.TextChoices):
-    SANCTUARY = "sanctuary", "Sanctuary"
-    PARTIAL = "partial", "Partial"
-    UNKNOWN = "unknown", "Unknown"
-    COOPERATIVE = "cooperative", "Cooperative"
-    ENFORCING = "enforcing", "Enforcing"
+StanceCode = text_choices("StanceCode", STANCES)
+RiskLevel = text_choices("RiskLevel", LEVELS)
 
 
 class StanceBasis(models.TextChoices):

@@ -5,18 +5,18 @@ from __future__ import annotations
 import django_filters
 from django.db.models import QuerySet
 
-from compliance.api.filtering import (
+from compliance.core.filtering import (
     BaseFilterSet,
     ChoiceListFilter,
     StableOrderingFilter,
     StrictChoiceFilter,
 )
 
-from .choices import US_STATES, JurisdictionKind, OfficialRole, StanceCode
-from .models import RISK_LEVELS, Jurisdiction, Official
+from .choices import US_STATES, JurisdictionKind, OfficialRole, RiskLevel, StanceCode
+from .models import Jurisdiction, Official
 
 STATE_CHOICES = [(code, code) for code in US_STATES]
-RISK_LEVEL_CHOICES = [(level, level) for level in RISK_LEVELS]
+RISK_LEVEL_CHOICES = [(level, level) for level in RiskLevel.values]
 FACET_FIELDS = ("stance", "state", "kind", "risk_level")
 
 

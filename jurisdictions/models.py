@@ -9,7 +9,14 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from .choices import DatePrecision, JurisdictionKind, OfficialRole, StanceBasis, StanceCode
+from .choices import (
+    DatePrecision,
+    JurisdictionKind,
+    OfficialRole,
+    RiskLevel,
+    StanceBasis,
+    StanceCode,
+)
 
 FIPS_LENGTH = {
     JurisdictionKind.STATE: 2,
@@ -19,7 +26,19 @@ FIPS_LENGTH = {
 # A consolidated city-county carries its place GEOID, or its county GEOID where the Census
 # has no place record for the consolidated government.
 CONSOLIDATED_FIPS_LENGTHS = (5, 7)
-RISK_LEVELS = ("none", "low", "elevated", "high", "severe")
+# The denormalised copy of the latest assessment (see ``Jurisdiction``), in the order the API
+# lists them; the recompute writes them together with the stance.
+RISK_COLUMNS = (
+    "exposure_usd",
+    "max_at_risk_usd",
+    "funding_at_risk_usd",
+    "risk_score",
+    "risk_level",
+    "risk_computed_at",
+    "risk_stale",
+)
+# The recompute pipeline's own bookkeeping (stale-marking protocol).
+PIPELINE_COLUMNS = ("risk_generation", "risk_stale_since")
 
 slug_validator = RegexValidator(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "Lowercase words joined by hyphens.")
 fips_validator = RegexValidator(r"^(\d{2}|\d{5}|\d{7})$", "A Census GEOID of 2, 5 or 7 digits.")
@@ -31,8 +50,9 @@ ocd_validator = RegexValidator(
 class Jurisdiction(models.Model):
     """A state, county, city or consolidated city-county, with its current risk figures.
 
-    The ``risk_*`` columns are a denormalised copy of the latest assessment, written only by
-    ``compliance.services``, so the ranking and the list read them without joins.
+    The ``RISK_COLUMNS`` and the current ``stance`` are a denormalised copy of the latest
+    assessment, written only by the compliance recompute, so the ranking and the list read them
+    without joins.
     """
 
     slug = models.SlugField(max_length=120, validators=[slug_validator], db_index=False)
@@ -64,7 +84,7 @@ class Jurisdiction(models.Model):
     notes = models.TextField(blank=True)
     source_url = models.URLField(max_length=1000, blank=True)
 
-    # Current stance, kept in step with the stance timeline by jurisdictions.services.
+    # Current stance: the period in force today, copied by the recompute (compliance).
     stance = models.CharField(max_length=16, choices=StanceCode.choices, default=StanceCode.UNKNOWN)
     stance_since = models.DateField(null=True, blank=True)
 
@@ -75,8 +95,8 @@ class Jurisdiction(models.Model):
     risk_score = models.PositiveSmallIntegerField(default=0)
     risk_level = models.CharField(
         max_length=16,
-        choices=[(v, v.title()) for v in RISK_LEVELS],
-        default="none",
+        choices=RiskLevel.choices,
+        default=RiskLevel.NONE,
     )
     risk_computed_at = models.DateTimeField(null=True, blank=True)
     risk_stale = models.BooleanField(default=True)
@@ -92,20 +112,7 @@ class Jurisdiction(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(
-        excluded_fields=[
-            "exposure_usd",
-            "max_at_risk_usd",
-            "funding_at_risk_usd",
-            "risk_score",
-            "risk_level",
-            "risk_computed_at",
-            "risk_stale",
-            "risk_generation",
-            "risk_stale_since",
-            "updated_at",
-        ]
-    )
+    history = HistoricalRecords(excluded_fields=[*RISK_COLUMNS, *PIPELINE_COLUMNS, "updated_at"])
 
     class Meta:
         ordering = ("name", "state")
@@ -165,7 +172,7 @@ class Jurisdiction(models.Model):
         return f"{self.name}, {self.state}"
 
     def get_absolute_url(self) -> str:
-        return reverse("jurisdictions:detail", kwargs={"slug": self.slug})
+        return reverse("dashboard:detail", kwargs={"slug": self.slug})
 
     def clean(self) -> None:
         super().clean()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -9,7 +10,12 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from .models import RISK_LEVELS, Jurisdiction, Official, PolicyStance
+from compliance.risk import stance_at
+
+from .choices import RiskLevel
+from .models import RISK_COLUMNS, Jurisdiction, Official, PolicyStance
+
+RISK_LEVELS: tuple[str, ...] = tuple(RiskLevel.values)
 
 
 def stance_timeline(*, jurisdiction_id: int, as_of: date | None = None) -> list[PolicyStance]:
@@ -22,13 +28,9 @@ def stance_timeline(*, jurisdiction_id: int, as_of: date | None = None) -> list[
 
 
 def stance_on(*, jurisdiction_id: int, on: date) -> PolicyStance | None:
-    """The stance period in force on a date, or None (the stance is then ``unknown``)."""
-    return (
-        PolicyStance.objects.filter(jurisdiction_id=jurisdiction_id, effective_from__lte=on)
-        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
-        .order_by("-effective_from")
-        .first()
-    )
+    """The stance period in force on a date by the engine's rule (``stance_at``), or None
+    (the stance is then ``unknown``)."""
+    return stance_at(stance_timeline(jurisdiction_id=jurisdiction_id, as_of=on), on)
 
 
 def officials_in_office(*, jurisdiction_id: int, on: date | None = None) -> QuerySet[Official]:
@@ -89,22 +91,9 @@ def jurisdiction_ranking(
         else:
             order_by.append(key)
     return rows.order_by(*order_by).only(
-        "id",
-        "slug",
-        "name",
-        "kind",
-        "state",
-        "population",
-        "population_year",
-        "stance",
-        "exposure_usd",
-        "max_at_risk_usd",
-        "funding_at_risk_usd",
-        "risk_score",
-        "risk_level",
-        "risk_computed_at",
-        "risk_stale",
-    )
+        "id", "slug", "name", "kind", "state", "population", "population_year", "stance",
+        *RISK_COLUMNS,
+    )  # fmt: skip
 
 
 def jurisdiction_ranking_filter(
@@ -125,29 +114,10 @@ def jurisdiction_ranking_filter(
     return rows
 
 
-def jurisdiction_totals(*, rows: QuerySet[Jurisdiction] | None = None) -> dict[str, object]:
-    """Sums and counts over a set of jurisdictions (all of them by default), in one query.
-
-    Returns ``count``, ``exposure_usd``, ``max_at_risk_usd``, ``funding_at_risk_usd``,
-    ``stale`` (how many await a recompute) and ``by_level`` ({risk level: count}, every level).
-    """
-    rows = Jurisdiction.objects.all() if rows is None else rows
-    aggregates: dict[str, Any] = {
-        "count": Count("id"),
-        "exposure_usd": Coalesce(Sum("exposure_usd"), 0),
-        "max_at_risk_usd": Coalesce(Sum("max_at_risk_usd"), 0),
-        "funding_at_risk_usd": Coalesce(Sum("funding_at_risk_usd"), 0),
-        "stale": Count("id", filter=Q(risk_stale=True)),
-    }
-    for level in RISK_LEVELS:
-        aggregates[f"level_{level}"] = Count("id", filter=Q(risk_level=level))
-    result = rows.order_by().aggregate(**aggregates)
-    result["by_level"] = {level: result.pop(f"level_{level}") for level in RISK_LEVELS}
-    return result
-
-
 def state_totals(*, rows: QuerySet[Jurisdiction] | None = None) -> dict[str, dict[str, Any]]:
-    """Per two-letter state code, the same figures as ``jurisdiction_totals`` (one GROUP BY).
+    """Per two-letter state code: ``count``, ``exposure_usd``, ``max_at_risk_usd``,
+    ``funding_at_risk_usd``, ``stale`` (how many await a recompute) and ``by_level`` ({risk
+    level: count}, every level), in one GROUP BY.
 
     Only states with any jurisdiction in ``rows`` appear. ``totals_combine`` adds them up, so
     a page that shows both a map and totals needs this one query.
@@ -172,7 +142,7 @@ def state_totals(*, rows: QuerySet[Jurisdiction] | None = None) -> dict[str, dic
 
 
 def totals_combine(*, parts: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """The sum of several ``jurisdiction_totals``-shaped dictionaries (e.g. every state's)."""
+    """The sum of several ``state_totals`` rows (e.g. every state's): national totals."""
     combined: dict[str, Any] = {
         "count": 0,
         "exposure_usd": 0,
@@ -187,3 +157,28 @@ def totals_combine(*, parts: Iterable[dict[str, Any]]) -> dict[str, Any]:
         for level, count in part.get("by_level", {}).items():
             combined["by_level"][level] = combined["by_level"].get(level, 0) + count
     return combined
+
+
+def jurisdiction_facets(*, queryset: QuerySet, fields: list[str]) -> dict[str, list[dict]]:
+    """Value counts of each field over the filtered rows, most frequent first.
+
+    One query for all the fields: a GROUP BY over their combination, summed per field here.
+    At national size that is one scan of the table instead of one per field.
+    """
+    combos = (
+        queryset.order_by()
+        .values(*fields)
+        .annotate(count=Count("pk"))
+        .values_list(*fields, "count")
+    )
+    counts: dict[str, Counter] = {field: Counter() for field in fields}
+    for *values, count in combos:
+        for field, value in zip(fields, values, strict=True):
+            counts[field][value] += count
+    return {
+        field: [
+            {"value": value, "count": count}
+            for value, count in sorted(tally.items(), key=lambda item: (-item[1], str(item[0])))
+        ]
+        for field, tally in counts.items()
+    }

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import socket
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from unittest import mock
 from urllib.parse import urlparse
 
 import pytest
@@ -11,8 +14,14 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
-
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+from tests.helpers import (
+    Worker,
+    clear_cache_keys,
+    purge_broker,
+    require_service,
+    token_client_for,
+    worker_env,
+)
 
 
 def _reachable(url: str, default_port: int) -> bool:
@@ -24,16 +33,6 @@ def _reachable(url: str, default_port: int) -> bool:
             return True
     except OSError:
         return False
-
-
-def require_service(name: str, ok: bool, why: str) -> None:
-    """Skip loudly when a service is missing locally; fail under CI=true."""
-    if ok:
-        return
-    message = f"{name} is not available: {why}"
-    if IN_CI:
-        pytest.fail(f"CI=true and {message}")
-    pytest.skip(f"SKIPPED LOUDLY — {message}")
 
 
 @pytest.fixture
@@ -53,6 +52,15 @@ def redis_url() -> str:
     return url
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache_keys() -> Iterator[None]:
+    """Throttle counters and recompute coalescing keys live in the cache (Redis here), which
+    outlives a test; only those keys go, since the broker shares the Redis database."""
+    clear_cache_keys("throttle_*", "risk:*")
+    yield
+    clear_cache_keys("throttle_*", "risk:*")
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
@@ -61,7 +69,7 @@ def api_client() -> APIClient:
 def _user_in_group(username: str, group: str):
     from django.contrib.auth.models import Group
 
-    from compliance.services import roles_ensure
+    from compliance.services.roles import roles_ensure
 
     roles_ensure()
     user = UserFactory(username=username, is_staff=True)
@@ -84,3 +92,60 @@ def analyst_user(db):
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def editor_client(editor_user) -> APIClient:
+    return token_client_for(editor_user)
+
+
+@pytest.fixture
+def analyst_client(analyst_user) -> APIClient:
+    return token_client_for(analyst_user)
+
+
+@pytest.fixture
+def superuser_client(superuser) -> APIClient:
+    return token_client_for(superuser)
+
+
+# --- The recompute pipeline -------------------------------------------------------------------
+
+
+@pytest.fixture
+def queued() -> Iterator[list[list[int]]]:
+    """Replace the publisher: each queued job's id list is appended here instead."""
+    jobs: list[list[int]] = []
+
+    def publish(*, args: list, countdown: float | None = None, **kwargs: object) -> None:
+        jobs.append(list(args[0]))
+
+    with mock.patch(
+        "compliance.tasks.recompute_jurisdictions_task.apply_async", side_effect=publish
+    ):
+        yield jobs
+
+
+@pytest.fixture
+def start_worker(redis_url: str, tmp_path: Path) -> Iterator:
+    """A factory starting real workers; each is stopped at the end of the test."""
+    workers: list[Worker] = []
+    purge_broker()
+
+    def start(**extra_env: str) -> Worker:
+        worker = Worker(worker_env(**extra_env), tmp_path / f"worker{len(workers)}.log")
+        workers.append(worker)
+        worker.start()
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+    purge_broker()
+    print("\n".join(w.log.read_text(errors="replace")[-4000:] for w in workers), file=sys.stderr)
+
+
+@pytest.fixture
+def worker(start_worker):
+    """One running worker."""
+    return start_worker()

@@ -1,4 +1,5 @@
-"""Serializers of statements, federal actions and risk assessments.
+"""Serializers of statements, federal actions and risk assessments, and the jurisdiction
+detail extended with its assessment.
 
 Validation here gives each bad field its own message; the services validate the model again
 (``full_clean``) before anything is written.
@@ -11,12 +12,13 @@ from typing import Any
 
 from django.core.validators import URLValidator
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from compliance.api.filtering import EARLIEST
+from compliance.core.dates import EARLIEST
 from compliance.models import QUOTE_MAX_LENGTH, FederalAction, RiskAssessment, Statement
 from grants.models import GrantProgram
-from jurisdictions.api.serializers import DriverSerializer, ProgramRiskSerializer
+from jurisdictions.api.serializers import JurisdictionDetailSerializer
 from jurisdictions.models import Jurisdiction, Official
 
 HTTP_URL = URLValidator(schemes=["http", "https"], message="Enter an http:// or https:// URL.")
@@ -175,6 +177,60 @@ class FederalActionSerializer(serializers.ModelSerializer):
                 {"status_since": "A status cannot start before the action was issued."}
             )
         return attrs
+
+
+class ProgramRiskSerializer(serializers.Serializer):
+    aln = serializers.CharField(help_text="Assistance Listing number.")
+    name = serializers.CharField()
+    exposure_usd = serializers.IntegerField()
+    max_at_risk_usd = serializers.IntegerField()
+    funding_at_risk_usd = serializers.IntegerField()
+    award_fiscal_year = serializers.IntegerField(
+        allow_null=True,
+        default=None,
+        help_text="Fiscal year of the award the exposure figure comes from (the most recent "
+        "on record, carried forward when no newer award is known).",
+    )
+
+
+class DriverSerializer(serializers.Serializer):
+    evidence_kind = serializers.CharField(
+        help_text="stance, statement, action, injunction or award."
+    )
+    evidence_id = serializers.IntegerField(help_text="Id of the record the evidence is.")
+    contribution_usd = serializers.IntegerField()
+    contribution_score = serializers.FloatField()
+    sentence = serializers.CharField(help_text="Why this evidence counts, in one sentence.")
+
+
+@extend_schema_serializer(component_name="JurisdictionDetail")
+class JurisdictionRiskDetailSerializer(JurisdictionDetailSerializer):
+    """The list row (as of ``as_of`` when given), plus officials, the stance timeline and the
+    per-program breakdown and drivers of the assessment."""
+
+    method_version = serializers.CharField(
+        allow_null=True, help_text="Version of the published method behind the figures."
+    )
+    as_of = serializers.DateField(
+        allow_null=True,
+        help_text="The date this answer is for: the requested `as_of`, else the date of the "
+        "latest assessment (null when none exists yet).",
+    )
+    programs = ProgramRiskSerializer(many=True)
+    drivers = DriverSerializer(many=True)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        """The record's fields with the method and date after the risk columns (SPEC order)."""
+        fields = super().get_fields()
+        ordered = {}
+        for name, field in fields.items():
+            if name in ("method_version", "as_of"):
+                continue
+            ordered[name] = field
+            if name == "risk_stale":
+                ordered["method_version"] = fields["method_version"]
+                ordered["as_of"] = fields["as_of"]
+        return ordered
 
 
 class RiskAssessmentSerializer(serializers.ModelSerializer):

@@ -1,22 +1,44 @@
-"""ViewSets of statements and federal actions: read for everyone, writes through services."""
+"""ViewSets of statements and federal actions (read for everyone, writes through services), and
+the jurisdiction ViewSet extended with assessments: ``as_of``, breakdown, drivers, history."""
 
 from __future__ import annotations
 
-from typing import cast
+import datetime as dt
+from typing import Any, cast
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.serializers import BaseSerializer
 
-from compliance import services
+from compliance.core.dates import EARLIEST
+from compliance.core.pagination import StandardPagination
+from compliance.core.viewsets import FORMAT_PARAMETER, ApiViewSetMixin
 from compliance.filters import FederalActionFilterSet, StatementFilterSet
 from compliance.models import FederalAction, Statement
+from compliance.selectors.figures import jurisdiction_figures, risk_history
+from compliance.services import records
 from grants.models import GrantProgram
+from jurisdictions.api.serializers import UrlPrefixes
+from jurisdictions.api.views import JurisdictionViewSet, jurisdiction_record_data
 from jurisdictions.models import Jurisdiction
+from jurisdictions.selectors import stance_on
 
-from .serializers import FederalActionSerializer, StatementSerializer
-from .viewsets import FORMAT_PARAMETER, ApiViewSetMixin
+from .serializers import (
+    FederalActionSerializer,
+    JurisdictionRiskDetailSerializer,
+    RiskAssessmentSerializer,
+    StatementSerializer,
+)
 
 WRITE_METHODS = ["get", "post", "patch", "delete", "head", "options"]
 
@@ -87,15 +109,17 @@ class StatementViewSet(WritableViewSet):
     export_filename = "statements"
 
     def perform_create(self, serializer: BaseSerializer) -> None:
-        serializer.instance = services.statement_create(**serializer.validated_data)
+        serializer.instance = records.statement_create(
+            statement=Statement(**serializer.validated_data)
+        )
 
     def perform_update(self, serializer: BaseSerializer) -> None:
-        serializer.instance = services.statement_update(
+        serializer.instance = records.statement_update(
             statement=cast(Statement, serializer.instance), data=serializer.validated_data
         )
 
     def perform_destroy(self, instance: Statement) -> None:
-        services.statement_delete(statement=instance)
+        records.statement_delete(statement=instance)
 
 
 @extend_schema_view(
@@ -116,13 +140,114 @@ class FederalActionViewSet(WritableViewSet):
     export_filename = "federal-actions"
 
     def perform_create(self, serializer: BaseSerializer) -> None:
-        serializer.instance = services.federal_action_create(**serializer.validated_data)
+        data = dict(serializer.validated_data)
+        targets, programs = data.pop("targets", ()), data.pop("programs", ())
+        serializer.instance = records.federal_action_create(
+            action=FederalAction(**data), targets=targets, programs=programs
+        )
 
     def perform_update(self, serializer: BaseSerializer) -> None:
-        action = services.federal_action_update(
+        updated = records.federal_action_update(
             action=cast(FederalAction, serializer.instance), data=serializer.validated_data
         )
-        serializer.instance = self.get_queryset().get(pk=action.pk)
+        serializer.instance = self.get_queryset().get(pk=updated.pk)
 
     def perform_destroy(self, instance: FederalAction) -> None:
-        services.federal_action_delete(action=instance)
+        records.federal_action_delete(action=instance)
+
+
+class AsOfSerializer(serializers.Serializer):
+    as_of = serializers.DateField(
+        required=False,
+        help_text="Answer as of this date (YYYY-MM-DD), from records dated on or before it.",
+    )
+
+    def validate_as_of(self, value: dt.date) -> dt.date:
+        today = timezone.localdate()
+        if value > today:
+            raise serializers.ValidationError(f"Use a date no later than today ({today}).")
+        if value < EARLIEST:
+            raise serializers.ValidationError(f"Use a date on or after {EARLIEST}.")
+        return value
+
+
+AS_OF_PARAMETER = OpenApiParameter(
+    name="as_of",
+    type=OpenApiTypes.DATE,
+    location=OpenApiParameter.QUERY,
+    description=(
+        "Answer as of this date: stance, officials in office and funding at risk computed "
+        "from the records dated on or before it. Not later than today."
+    ),
+    examples=[OpenApiExample("Early 2025", value="2025-02-01")],
+)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="One jurisdiction, with officials, stance timeline, breakdown and drivers",
+        parameters=[AS_OF_PARAMETER],
+    ),
+)
+class JurisdictionRiskViewSet(JurisdictionViewSet):
+    """States, counties and cities, addressed by slug."""
+
+    detail_serializer_class = JurisdictionRiskDetailSerializer
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        if self.action == "risk_history":
+            return RiskAssessmentSerializer
+        return super().get_serializer_class()
+
+    def detail_data(self, request: Request, jurisdiction: Jurisdiction) -> dict[str, Any]:
+        """The stored record, with the figures of the latest assessment or, with ``as_of``
+        (or when none is recorded yet), of one computed on request."""
+        params = AsOfSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        as_of = params.validated_data.get("as_of")
+        data = jurisdiction_record_data(
+            jurisdiction=jurisdiction, prefixes=UrlPrefixes(request), on=as_of
+        )
+        figures = jurisdiction_figures(jurisdiction_id=jurisdiction.pk, as_of=as_of)
+        if figures.computed_on_request:
+            data.update(
+                exposure_usd=figures.exposure_usd,
+                max_at_risk_usd=figures.max_at_risk_usd,
+                funding_at_risk_usd=figures.funding_at_risk_usd,
+                risk_score=figures.score,
+                risk_level=figures.level,
+                risk_computed_at=None,
+            )
+        if as_of is not None:
+            period = stance_on(jurisdiction_id=jurisdiction.pk, on=as_of)
+            data.update(
+                stance=period.code if period else "unknown",
+                stance_since=period.effective_from if period else None,
+                risk_stale=False,
+            )
+        data.update(
+            method_version=figures.method_version,
+            as_of=figures.as_of,
+            programs=figures.programs,
+            drivers=figures.drivers,
+        )
+        return data
+
+    @extend_schema(
+        summary="Risk assessment history, oldest first",
+        parameters=[FORMAT_PARAMETER],
+        filters=False,
+    )
+    @action(
+        detail=True,
+        url_path="risk-history",
+        filterset_class=None,
+        pagination_class=StandardPagination,
+    )
+    def risk_history(self, request: Request, slug: str | None = None) -> Any:
+        jurisdiction = self.get_object()
+        history = risk_history(jurisdiction_id=jurisdiction.pk).select_related("jurisdiction")
+        if self.wants_export(request):
+            return self.export_csv(history)
+        page = self.paginate_queryset(history)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -9,17 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date
 
-_KIND_LABELS = {
-    "executive_order": "Executive order",
-    "doj_letter": "DOJ letter",
-    "grant_condition": "Grant condition",
-    "public_list": "Public list",
-    "subpoena": "Subpoena",
-    "funding_withheld": "Funding withheld",
-    "clawback_demand": "Clawback demand",
-    "lawsuit": "Lawsuit",
-    "court_ruling": "Court ruling",
-}
+from .weights import ACTION_KINDS
 
 
 def dollars(amount: int) -> str:
@@ -63,7 +53,7 @@ def _award_basis(award_years: Mapping[str, int]) -> str:
 
 def _label(kind: str, title: str) -> str:
     """An action's kind in words, followed by its quoted title when it has one."""
-    label = _KIND_LABELS.get(kind) or kind.replace("_", " ").capitalize()
+    label = ACTION_KINDS.get(kind) or kind.replace("_", " ").capitalize()
     return f"{label} \u201c{title}\u201d" if title else label
 
 

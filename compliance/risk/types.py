@@ -9,20 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-
-# Stance codes, statement positions and action effects/statuses, as plain strings.
-STANCE_CODES = ("sanctuary", "partial", "unknown", "cooperative", "enforcing")
-STATEMENT_POSITIONS = ("defiant", "conciliatory", "neutral", "supportive")
-ACTION_EFFECTS = (
-    "threat",
-    "condition",
-    "withholding",
-    "clawback",
-    "injunction",
-    "rescission",
-    "none",
-)
-ACTION_STATUSES = ("in_effect", "enjoined", "rescinded", "vacated", "expired")
+from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +29,19 @@ class AwardFact:
     aln: str
     fiscal_year: int
     amount_usd: int
+
+
+class Period(Protocol):
+    """Anything shaped like a stance period (a :class:`StancePeriod` or a stance row)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def effective_from(self) -> date: ...
+    @property
+    def effective_to(self) -> date | None: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,69 @@ from __future__ import annotations
 # Recorded on every Assessment; bump on any change below or in the engine's arithmetic.
 METHOD_VERSION = "2026.2"
 
+# --- Vocabularies: the one list of each code set -------------------------------------------
+# The codes are SPEC.md's lowercase values, with the words shown for them. The Django
+# ``TextChoices`` (``compliance.choices``, ``jurisdictions.choices``) are built from these
+# dictionaries and never retyped; a test checks that every weight below covers its list.
+
+STANCES: dict[str, str] = {
+    "sanctuary": "Sanctuary",
+    "partial": "Partial",
+    "unknown": "Unknown",
+    "cooperative": "Cooperative",
+    "enforcing": "Enforcing",
+}
+POSITIONS: dict[str, str] = {
+    "defiant": "Defiant",
+    "conciliatory": "Conciliatory",
+    "neutral": "Neutral",
+    "supportive": "Supportive",
+}
+ACTION_KINDS: dict[str, str] = {
+    "executive_order": "Executive order",
+    "doj_letter": "DOJ letter",
+    "grant_condition": "Grant condition",
+    "public_list": "Published list",
+    "subpoena": "Subpoena",
+    "funding_withheld": "Funding withheld",
+    "clawback_demand": "Clawback demand",
+    "lawsuit": "Lawsuit",
+    "court_ruling": "Court ruling",
+    "other": "Other",  # memos, remarks, hearings, meetings
+}
+EFFECTS: dict[str, str] = {
+    "threat": "Threat",
+    "condition": "Condition",
+    "withholding": "Withholding",
+    "clawback": "Clawback",
+    "injunction": "Injunction",
+    "rescission": "Rescission",
+    "none": "None",
+}
+STATUSES: dict[str, str] = {
+    "in_effect": "In effect",
+    "enjoined": "Enjoined",
+    "rescinded": "Rescinded",
+    "vacated": "Vacated",
+    "expired": "Expired",
+}
+# Levels from lowest to highest; a score of 0 is "none".
+LEVELS: dict[str, str] = {
+    "none": "None",
+    "low": "Low",
+    "elevated": "Elevated",
+    "high": "High",
+    "severe": "Severe",
+}
+# What a driver's evidence is.
+EVIDENCE_KINDS: dict[str, str] = {
+    "stance": "Stance",
+    "statement": "Statement",
+    "action": "Federal action",
+    "injunction": "Court order",
+    "award": "Grant award",
+}
+
 # --- Stance -------------------------------------------------------------------------------
 
 # How far a jurisdiction's stance inclines it toward not meeting federal immigration conditions
@@ -92,9 +155,6 @@ CURRENT_AWARD_CARRY_FORWARD_YEARS = 10
 CLAWBACK_LOOKBACK_YEARS = 3
 
 # --- Score and level ----------------------------------------------------------------------
-
-# Levels from lowest to highest; a score of 0 is "none".
-LEVELS = ("none", "low", "elevated", "high", "severe")
 
 # Lowest score of each level above "none" (score = 100 x likelihood, 0-100).
 LEVEL_FLOORS: dict[str, int] = {

@@ -14,20 +14,20 @@ REST_FRAMEWORK = {
     # Filtering and ordering live in each app's FilterSet (ordering included), so an unknown
     # value is a 400 that names the allowed ones.
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "compliance.api.pagination.StandardPagination",
+    "DEFAULT_PAGINATION_CLASS": "compliance.core.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "compliance.api.renderers.CSVRenderer",
+        "compliance.core.renderers.CSVRenderer",
     ],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "compliance.api.negotiation.FormatNamingNegotiation",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "compliance.core.negotiation.FormatNamingNegotiation",
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "compliance.api.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "compliance.core.exceptions.api_exception_handler",
     # Counters live in the default cache: Redis whenever REDIS_URL is set.
     "DEFAULT_THROTTLE_CLASSES": [
-        "compliance.api.throttles.AnonymousThrottle",
-        "compliance.api.throttles.TokenUserThrottle",
+        "compliance.core.throttles.AnonymousThrottle",
+        "compliance.core.throttles.TokenUserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_ANON_THROTTLE_RATE", default="120/minute"),

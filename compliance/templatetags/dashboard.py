@@ -5,8 +5,15 @@ from __future__ import annotations
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from compliance import charts
-from compliance.choices import ActionEffect, ActionKind, ActionStatus, StatementPosition
+from compliance.choices import (
+    ActionEffect,
+    ActionKind,
+    ActionStatus,
+    RiskLevel,
+    StatementPosition,
+)
+from compliance.dashboard import charts
+from compliance.risk.weights import EVIDENCE_KINDS
 from jurisdictions.choices import JurisdictionKind, StanceCode
 
 register = template.Library()
@@ -18,20 +25,8 @@ _LABELS: dict[str, dict[str, str]] = {
     "action_kind": dict(ActionKind.choices),
     "effect": dict(ActionEffect.choices),
     "status": dict(ActionStatus.choices),
-    "level": {
-        "none": "None",
-        "low": "Low",
-        "elevated": "Elevated",
-        "high": "High",
-        "severe": "Severe",
-    },
-    "evidence": {
-        "stance": "Stance",
-        "statement": "Statement",
-        "action": "Federal action",
-        "injunction": "Court order",
-        "award": "Grant award",
-    },
+    "level": dict(RiskLevel.choices),
+    "evidence": EVIDENCE_KINDS,
 }
 
 
@@ -57,11 +52,11 @@ def label(code: str | None, vocabulary: str) -> str:
 
 @register.filter
 def program_chart(bars: list[charts.ProgramBar]) -> SafeString:
-    """The per-program bar chart as inline SVG (its text is escaped by ``compliance.charts``)."""
+    """The per-program bar chart as inline SVG (its text is escaped by ``charts``)."""
     return mark_safe(charts.program_bar_chart(bars))
 
 
 @register.filter
 def risk_chart(points: list[charts.RiskPoint]) -> SafeString:
-    """The risk-over-time line chart as inline SVG (text escaped by ``compliance.charts``)."""
+    """The risk-over-time line chart as inline SVG (its text is escaped by ``charts``)."""
     return mark_safe(charts.risk_line_chart(points))

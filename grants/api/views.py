@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
-from compliance.api.viewsets import FORMAT_PARAMETER, ApiViewSetMixin
+from compliance.core.viewsets import FORMAT_PARAMETER, ApiViewSetMixin
 from grants.filters import GrantAwardFilterSet, GrantProgramFilterSet
 from grants.models import GrantAward, GrantProgram
 

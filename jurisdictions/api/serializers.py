@@ -1,48 +1,35 @@
-"""Serializers of jurisdictions and officials; the detail combines them with risk figures."""
+"""Serializers of jurisdictions, officials and stance periods.
+
+The detail here is the record as stored (its current stance and risk columns, officials and
+stance timeline); the compliance app's API extends it with the breakdown and the drivers.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from jurisdictions.models import Jurisdiction, Official, PolicyStance
+from jurisdictions.models import RISK_COLUMNS, Jurisdiction, Official, PolicyStance
 
-JURISDICTION_LIST_FIELDS = (
-    "slug",
-    "name",
-    "kind",
-    "state",
-    "fips",
-    "ocd_id",
-    "population",
-    "stance",
-    "stance_since",
-    "exposure_usd",
-    "max_at_risk_usd",
-    "funding_at_risk_usd",
-    "risk_score",
-    "risk_level",
-    "risk_computed_at",
-    "risk_stale",
-    "url",
-    "dashboard_url",
-)
-LIST_COLUMNS = tuple(f for f in JURISDICTION_LIST_FIELDS if f not in {"url", "dashboard_url"})
+# The stored columns of a list row, then its two addresses (SPEC's field order).
+LIST_COLUMNS = (
+    "slug", "name", "kind", "state", "fips", "ocd_id", "population", "stance", "stance_since",
+    *RISK_COLUMNS,
+)  # fmt: skip
+JURISDICTION_LIST_FIELDS = (*LIST_COLUMNS, "url", "dashboard_url")
 
 
 def dashboard_path(slug: str) -> str:
-    try:
-        return reverse("jurisdictions:detail", kwargs={"slug": slug})
-    except NoReverseMatch:
-        return f"/jurisdictions/{slug}/"
+    """The jurisdiction's page (``Jurisdiction.get_absolute_url``) for a slug."""
+    return Jurisdiction(slug=slug).get_absolute_url()
 
 
-class _UrlPrefixes:
+class UrlPrefixes:
     """Absolute URL prefixes, built once per request rather than reversed per row."""
 
     def __init__(self, request: Any) -> None:
@@ -89,10 +76,10 @@ class JurisdictionSerializer(serializers.ModelSerializer):
         row["dashboard_url"] = prefixes.page_url(row["slug"])
         return row
 
-    def _prefixes(self) -> _UrlPrefixes:
-        prefixes = getattr(self, "_url_prefixes", None)
+    def _prefixes(self) -> UrlPrefixes:
+        prefixes = getattr(self, "url_prefixes", None)
         if prefixes is None:
-            prefixes = self._url_prefixes = _UrlPrefixes(self.context.get("request"))
+            prefixes = self.url_prefixes = UrlPrefixes(self.context.get("request"))
         return prefixes
 
     @extend_schema_field(OpenApiTypes.URI)
@@ -151,33 +138,9 @@ class StancePeriodSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProgramRiskSerializer(serializers.Serializer):
-    aln = serializers.CharField(help_text="Assistance Listing number.")
-    name = serializers.CharField()
-    exposure_usd = serializers.IntegerField()
-    max_at_risk_usd = serializers.IntegerField()
-    funding_at_risk_usd = serializers.IntegerField()
-    award_fiscal_year = serializers.IntegerField(
-        allow_null=True,
-        default=None,
-        help_text="Fiscal year of the award the exposure figure comes from (the most recent "
-        "on record, carried forward when no newer award is known).",
-    )
-
-
-class DriverSerializer(serializers.Serializer):
-    evidence_kind = serializers.CharField(
-        help_text="stance, statement, action, injunction or award."
-    )
-    evidence_id = serializers.IntegerField(help_text="Id of the record the evidence is.")
-    contribution_usd = serializers.IntegerField()
-    contribution_score = serializers.FloatField()
-    sentence = serializers.CharField(help_text="Why this evidence counts, in one sentence.")
-
-
 class JurisdictionDetailSerializer(serializers.Serializer):
-    """The list row (as of ``as_of`` when given), plus officials, the stance timeline and the
-    per-program breakdown and drivers of the assessment."""
+    """The list row, plus the parent, the source, the officials in office and the stance
+    timeline."""
 
     slug = serializers.CharField()
     name = serializers.CharField()
@@ -199,18 +162,8 @@ class JurisdictionDetailSerializer(serializers.Serializer):
     risk_level = serializers.CharField()
     risk_computed_at = serializers.DateTimeField(allow_null=True)
     risk_stale = serializers.BooleanField()
-    method_version = serializers.CharField(
-        allow_null=True, help_text="Version of the published method behind the figures."
-    )
-    as_of = serializers.DateField(
-        allow_null=True,
-        help_text="The date this answer is for: the requested `as_of`, else the date of the "
-        "latest assessment (null when none exists yet).",
-    )
     url = serializers.URLField()
     dashboard_url = serializers.URLField()
     source_url = serializers.CharField(allow_blank=True)
     officials = OfficialBriefSerializer(many=True)
     stance_timeline = StancePeriodSerializer(many=True)
-    programs = ProgramRiskSerializer(many=True)
-    drivers = DriverSerializer(many=True)

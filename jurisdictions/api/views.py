@@ -1,18 +1,15 @@
-"""Read-only ViewSets of jurisdictions (list, detail with ``as_of``, risk history) and officials.
+"""Read-only ViewSets of jurisdictions (list with facets, the stored record) and officials.
 
-The detail combines apps (risk figures come from ``compliance``), which only ``api/`` modules
-of this app may do.
+The compliance app's API subclasses ``JurisdictionViewSet`` to add what only it knows: the
+breakdown and drivers of an assessment, answers ``as_of`` a date, and the assessment history.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
-from dataclasses import asdict
 from typing import Any
 
-from django.db.models import Count, QuerySet
-from django.utils import timezone
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -21,16 +18,11 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import serializers, viewsets
-from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from compliance import selectors as compliance_selectors
-from compliance import services as compliance_services
-from compliance.api.filtering import EARLIEST
-from compliance.api.pagination import FacetedPagination, StandardPagination
-from compliance.api.serializers import RiskAssessmentSerializer
-from compliance.api.viewsets import FORMAT_PARAMETER, ApiViewSetMixin
+from compliance.core.pagination import FacetedPagination
+from compliance.core.viewsets import FORMAT_PARAMETER, ApiViewSetMixin
 from jurisdictions import selectors
 from jurisdictions.filters import JurisdictionFilterSet, OfficialFilterSet
 from jurisdictions.models import Jurisdiction, Official
@@ -40,128 +32,25 @@ from .serializers import (
     JurisdictionDetailSerializer,
     JurisdictionSerializer,
     OfficialSerializer,
-    _UrlPrefixes,
+    UrlPrefixes,
 )
 
 
-class AsOfSerializer(serializers.Serializer):
-    as_of = serializers.DateField(
-        required=False,
-        help_text="Answer as of this date (YYYY-MM-DD), from records dated on or before it.",
-    )
-
-    def validate_as_of(self, value: dt.date) -> dt.date:
-        today = timezone.localdate()
-        if value > today:
-            raise serializers.ValidationError(f"Use a date no later than today ({today}).")
-        if value < EARLIEST:
-            raise serializers.ValidationError(f"Use a date on or after {EARLIEST}.")
-        return value
-
-
-AS_OF_PARAMETER = OpenApiParameter(
-    name="as_of",
-    type=OpenApiTypes.DATE,
-    location=OpenApiParameter.QUERY,
-    description=(
-        "Answer as of this date: stance, officials in office and funding at risk computed "
-        "from the records dated on or before it. Not later than today."
-    ),
-    examples=[OpenApiExample("Early 2025", value="2025-02-01")],
-)
-
-
-def _breakdown(assessment: Any) -> tuple[list[dict], list[dict], str | None]:
-    """Programs, drivers and method version of a recorded or a computed assessment."""
-    if assessment is None:
-        return [], [], None
-    if hasattr(assessment, "fingerprint"):  # a RiskAssessment row
-        return list(assessment.programs), list(assessment.drivers), assessment.method_version
-    return (
-        [asdict(p) for p in assessment.programs],
-        [asdict(d) for d in assessment.drivers],
-        assessment.method_version,
-    )
-
-
-def jurisdiction_detail_data(
-    *, jurisdiction: Jurisdiction, as_of: dt.date | None, prefixes: _UrlPrefixes
+def jurisdiction_record_data(
+    *, jurisdiction: Jurisdiction, prefixes: UrlPrefixes, on: dt.date | None = None
 ) -> dict[str, Any]:
-    """The detail record: current figures (or those computed for ``as_of``) and evidence."""
+    """The stored record of a jurisdiction; with ``on``, the officials in office and the stance
+    periods begun by that date (the current ones otherwise)."""
     jid = jurisdiction.pk
-    row: dict[str, Any] = {name: getattr(jurisdiction, name) for name in LIST_COLUMNS}
-    if as_of is None:
-        assessment: Any = compliance_selectors.risk_assessment_latest(jurisdiction_id=jid)
-        if assessment is None:
-            assessment = compliance_services.risk_assessment_compute(
-                jurisdiction_id=jid, as_of=timezone.localdate()
-            )
-            row.update(_figures(assessment), risk_computed_at=None)
-        answered_for = assessment.as_of
-        officials = selectors.officials_in_office(jurisdiction_id=jid)
-        timeline = selectors.stance_timeline(jurisdiction_id=jid)
-    else:
-        assessment = compliance_services.risk_assessment_compute(jurisdiction_id=jid, as_of=as_of)
-        period = selectors.stance_on(jurisdiction_id=jid, on=as_of)
-        row.update(
-            _figures(assessment),
-            stance=period.code if period else "unknown",
-            stance_since=period.effective_from if period else None,
-            risk_computed_at=None,
-            risk_stale=False,
-        )
-        answered_for = as_of
-        officials = selectors.officials_in_office(jurisdiction_id=jid, on=as_of)
-        timeline = selectors.stance_timeline(jurisdiction_id=jid, as_of=as_of)
-    programs, drivers, method_version = _breakdown(assessment)
     return {
-        **row,
+        **{name: getattr(jurisdiction, name) for name in LIST_COLUMNS},
         "population_year": jurisdiction.population_year,
         "parent": jurisdiction.parent.slug if jurisdiction.parent else None,
-        "method_version": method_version,
-        "as_of": answered_for,
         "url": prefixes.api_url(jurisdiction.slug),
         "dashboard_url": prefixes.page_url(jurisdiction.slug),
         "source_url": jurisdiction.source_url,
-        "officials": list(officials),
-        "stance_timeline": list(timeline),
-        "programs": programs,
-        "drivers": drivers,
-    }
-
-
-def jurisdiction_facets(*, queryset: QuerySet, fields: list[str]) -> dict[str, list[dict]]:
-    """Value counts of each field over the filtered rows, most frequent first.
-
-    One query for all the fields: a GROUP BY over their combination, summed per field here.
-    At national size that is one scan of the table instead of one per field.
-    """
-    combos = (
-        queryset.order_by()
-        .values(*fields)
-        .annotate(count=Count("pk"))
-        .values_list(*fields, "count")
-    )
-    counts: dict[str, Counter] = {field: Counter() for field in fields}
-    for *values, count in combos:
-        for field, value in zip(fields, values, strict=True):
-            counts[field][value] += count
-    return {
-        field: [
-            {"value": value, "count": count}
-            for value, count in sorted(tally.items(), key=lambda item: (-item[1], str(item[0])))
-        ]
-        for field, tally in counts.items()
-    }
-
-
-def _figures(assessment: Any) -> dict[str, Any]:
-    return {
-        "exposure_usd": assessment.exposure_usd,
-        "max_at_risk_usd": assessment.max_at_risk_usd,
-        "funding_at_risk_usd": assessment.funding_at_risk_usd,
-        "risk_score": assessment.score,
-        "risk_level": assessment.level,
+        "officials": list(selectors.officials_in_office(jurisdiction_id=jid, on=on)),
+        "stance_timeline": selectors.stance_timeline(jurisdiction_id=jid, as_of=on),
     }
 
 
@@ -191,10 +80,6 @@ def _figures(assessment: Any) -> dict[str, Any]:
             ),
         ],
     ),
-    retrieve=extend_schema(
-        summary="One jurisdiction, with officials, stance timeline, breakdown and drivers",
-        parameters=[AS_OF_PARAMETER],
-    ),
 )
 class JurisdictionViewSet(ApiViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """States, counties and cities, addressed by slug."""
@@ -206,12 +91,11 @@ class JurisdictionViewSet(ApiViewSetMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
     lookup_value_regex = r"[a-z0-9]+(?:-[a-z0-9]+)*"
     export_filename = "jurisdictions"
+    detail_serializer_class: type[serializers.BaseSerializer] = JurisdictionDetailSerializer
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         if self.action == "retrieve":
-            return JurisdictionDetailSerializer
-        if self.action == "risk_history":
-            return RiskAssessmentSerializer
+            return self.detail_serializer_class
         return JurisdictionSerializer
 
     def get_queryset(self) -> QuerySet[Jurisdiction]:
@@ -227,39 +111,15 @@ class JurisdictionViewSet(ApiViewSetMixin, viewsets.ReadOnlyModelViewSet):
         fields = [f for f in dict.fromkeys(raw.split(",")) if f]
         if not fields:
             return
-        response.data["facets"] = jurisdiction_facets(queryset=queryset, fields=fields)
+        response.data["facets"] = selectors.jurisdiction_facets(queryset=queryset, fields=fields)
+
+    def detail_data(self, request: Request, jurisdiction: Jurisdiction) -> dict[str, Any]:
+        """The body of a detail answer (subclasses add to it)."""
+        return jurisdiction_record_data(jurisdiction=jurisdiction, prefixes=UrlPrefixes(request))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        params = AsOfSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        jurisdiction = self.get_object()
-        data = jurisdiction_detail_data(
-            jurisdiction=jurisdiction,
-            as_of=params.validated_data.get("as_of"),
-            prefixes=_UrlPrefixes(request),
-        )
+        data = self.detail_data(request, self.get_object())
         return Response(self.get_serializer(data).data)
-
-    @extend_schema(
-        summary="Risk assessment history, oldest first",
-        parameters=[FORMAT_PARAMETER],
-        filters=False,
-    )
-    @action(
-        detail=True,
-        url_path="risk-history",
-        filterset_class=None,
-        pagination_class=StandardPagination,
-    )
-    def risk_history(self, request: Request, slug: str | None = None) -> Any:
-        jurisdiction = self.get_object()
-        history = compliance_selectors.risk_history(jurisdiction_id=jurisdiction.pk).select_related(
-            "jurisdiction"
-        )
-        if self.wants_export(request):
-            return self.export_csv(history)
-        page = self.paginate_queryset(history)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 @extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]))

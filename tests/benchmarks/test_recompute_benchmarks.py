@@ -25,9 +25,8 @@ from django.db import connection
 from django.utils import timezone
 
 from compliance.models import RiskAssessment
-from compliance.services import risk_assessment_record
+from compliance.services.recompute import risk_assessment_record
 from jurisdictions.models import Jurisdiction
-from tests.compliance.test_recompute_pipeline import exposed_city, settled, wait_for
 from tests.factories import (
     FederalActionFactory,
     GrantAwardFactory,
@@ -36,6 +35,7 @@ from tests.factories import (
     PolicyStanceFactory,
     StatementFactory,
 )
+from tests.helpers import exposed_city, settled, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SCALE = float(os.environ.get("RISK_BENCH_SCALE", "1"))
@@ -125,9 +125,10 @@ def test_one_jurisdiction_recompute(benchmark) -> None:
 @pytest.mark.usefixtures("postgres", "redis_url")
 def test_statement_save_to_visible_assessment_p95(worker) -> None:
     """Save a statement, wait until its assessment is visible; 20 samples, quiet in between."""
-    from tests.compliance.conftest import clear_queue_keys
+    from tests.helpers import clear_queue_keys
 
-    city = exposed_city()
+    year = timezone.localdate().year
+    city = exposed_city(fiscal_years=(year, year + 1))
     wait_for(settled(city), what="the first assessment")
     samples = []
     for index in range(20):

@@ -42,7 +42,7 @@ def test_program_change_marks_its_award_holders(queued, django_capture_on_commit
     holder = GrantAwardFactory(program=program).jurisdiction
     JurisdictionFactory()
     queued.clear()
-    from tests.compliance.conftest import clear_queue_keys
+    from tests.helpers import clear_queue_keys
 
     clear_queue_keys()
     with django_capture_on_commit_callbacks(execute=True):

@@ -8,16 +8,15 @@ import pytest
 import time_machine
 
 from compliance.models import RiskAssessment
-from compliance.services import (
-    risk_assessment_compute,
+from compliance.selectors.figures import risk_assessment_compute
+from compliance.services.recompute import (
     risk_assessments_record_many,
     risk_assessments_record_parallel,
     risk_fingerprint,
 )
 from jurisdictions.models import Jurisdiction
 from tests.factories import StatementFactory
-
-from .test_services import TODAY, exposed_city
+from tests.helpers import exposed_city
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -25,6 +24,9 @@ pytestmark = [
 ]
 
 FIGURES = ("exposure_usd", "max_at_risk_usd", "funding_at_risk_usd", "risk_score", "risk_level")
+
+
+TODAY = dt.datetime(2025, 6, 1, 12, tzinfo=dt.UTC)
 
 
 @time_machine.travel(TODAY, tick=False)

@@ -9,7 +9,6 @@ import contextlib
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable
 from unittest import mock
 
 import pytest
@@ -18,20 +17,16 @@ from django.utils import timezone
 from kombu import Connection
 
 from compliance.celery import app
-from compliance.choices import ActionEffect, StatementPosition
+from compliance.choices import StatementPosition
 from compliance.models import RiskAssessment, Statement
-from compliance.services import risk_assessment_compute, risk_assessment_record, risk_fingerprint
+from compliance.selectors.figures import risk_assessment_compute
+from compliance.services.recompute import risk_assessment_record, risk_fingerprint
 from compliance.tasks import recompute_jurisdictions_task, sweep_stale_jurisdictions_task
-from jurisdictions.choices import StanceCode
 from jurisdictions.models import Jurisdiction
 from tests.factories import (
-    FederalActionFactory,
-    GrantAwardFactory,
-    GrantProgramFactory,
-    JurisdictionFactory,
-    PolicyStanceFactory,
     StatementFactory,
 )
+from tests.helpers import exposed_city, settled, wait_for
 
 pytestmark = [
     pytest.mark.pipeline,
@@ -40,43 +35,10 @@ pytestmark = [
 ]
 
 
-def exposed_city() -> Jurisdiction:
-    city = JurisdictionFactory()
-    program = GrantProgramFactory(aln="16.738", conditions_attach=True)
+def _exposed_city() -> Jurisdiction:
+    """The usual exposed city, with awards for this fiscal year and the next."""
     year = timezone.localdate().year
-    GrantAwardFactory(jurisdiction=city, program=program, fiscal_year=year, amount_usd=2_000_000)
-    GrantAwardFactory(
-        jurisdiction=city, program=program, fiscal_year=year + 1, amount_usd=2_100_000,
-        program_label="next year",
-    )  # fmt: skip
-    PolicyStanceFactory(jurisdiction=city, code=StanceCode.SANCTUARY)
-    FederalActionFactory(
-        targets=[city], programs=[program], effect=ActionEffect.WITHHOLDING,
-        issued_on=dt.date(2025, 2, 1),
-    )  # fmt: skip
-    return city
-
-
-def wait_for(check: Callable[[], object], timeout: float = 30.0, what: str = "") -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"Timed out after {timeout}s waiting for {what or check}")
-
-
-def settled(city: Jurisdiction) -> Callable[[], RiskAssessment | None]:
-    """True once the city is fresh and has a history row."""
-
-    def check() -> RiskAssessment | None:
-        row = Jurisdiction.objects.filter(pk=city.pk).values_list("risk_stale", flat=True).first()
-        if row is not False:
-            return None
-        return RiskAssessment.objects.filter(jurisdiction=city).order_by("-computed_at").first()
-
-    return check
+    return exposed_city(fiscal_years=(year, year + 1))
 
 
 def assert_matches_a_fresh_computation(city: Jurisdiction) -> None:
@@ -89,7 +51,7 @@ def assert_matches_a_fresh_computation(city: Jurisdiction) -> None:
 
 
 def test_orm_save_leads_to_a_new_assessment(worker) -> None:
-    city = exposed_city()
+    city = _exposed_city()
     wait_for(settled(city), what="the first assessment")
     before = RiskAssessment.objects.filter(jurisdiction=city).count()
     StatementFactory(jurisdiction=city, said_on=timezone.localdate(), position="defiant")
@@ -121,7 +83,7 @@ def _admin_add_statement(client, city: Jurisdiction) -> int:
 
 
 def test_admin_save_leads_to_a_new_assessment(worker, client, superuser) -> None:
-    city = exposed_city()
+    city = _exposed_city()
     wait_for(settled(city), what="the first assessment")
     before = RiskAssessment.objects.filter(jurisdiction=city).count()
     client.force_login(superuser)
@@ -166,7 +128,7 @@ def broker_outage():
 def test_broker_down_at_save_time_then_the_sweep_recovers(
     start_worker, client, superuser, broker_outage, caplog
 ) -> None:
-    city = exposed_city()  # saved while the broker is down: stays stale
+    city = _exposed_city()  # saved while the broker is down: stays stale
     client.force_login(superuser)
     started = time.monotonic()
     assert _admin_add_statement(client, city) == 302
@@ -187,7 +149,7 @@ def test_broker_down_at_save_time_then_the_sweep_recovers(
 
 def test_worker_killed_mid_recompute_is_redelivered(start_worker) -> None:
     slow = start_worker(RISK_TEST_SLEEP_SECONDS="4", CELERY_VISIBILITY_TIMEOUT="6")
-    city = exposed_city()
+    city = _exposed_city()
     wait_for(
         lambda: "Recompute paused" in slow.log.read_text(errors="replace"),
         what="the recompute to start",
@@ -203,7 +165,7 @@ def test_worker_killed_mid_recompute_is_redelivered(start_worker) -> None:
 
 def test_a_burst_of_1000_statements_costs_a_handful_of_recomputes(worker, settings) -> None:
     settings.RISK_COALESCE_SECONDS = 2
-    city = exposed_city()
+    city = _exposed_city()
     wait_for(settled(city), what="the first assessment")
     original = recompute_jurisdictions_task.apply_async
     started = time.monotonic()
@@ -225,7 +187,7 @@ def test_a_burst_of_1000_statements_costs_a_handful_of_recomputes(worker, settin
 
 
 def test_same_job_twice_through_the_worker_leaves_one_row(worker) -> None:
-    city = exposed_city()
+    city = _exposed_city()
     wait_for(settled(city), what="the first assessment")
     time.sleep(2)  # let any follow-up of the setup saves finish
     before = list(RiskAssessment.objects.filter(jurisdiction=city).values_list("pk", flat=True))
@@ -239,7 +201,7 @@ def test_same_job_twice_through_the_worker_leaves_one_row(worker) -> None:
 
 
 def test_concurrent_records_leave_one_row() -> None:
-    city = exposed_city()
+    city = _exposed_city()
     barrier = threading.Barrier(4)
     errors: list[BaseException] = []
 

@@ -5,18 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from compliance.choices import ActionEffect
 from compliance.risk.types import ActionFact, AwardFact, StancePeriod, StatementFact
-from compliance.selectors import (
-    jurisdiction_ids_reached_by_action,
-    jurisdiction_ids_stale,
-    risk_history,
-    risk_inputs_for,
-    risk_inputs_for_many,
-)
+from compliance.selectors.figures import risk_history
+from compliance.selectors.inputs import risk_inputs_for, risk_inputs_for_many
+from compliance.selectors.reach import jurisdiction_ids_reached_by_action
+from compliance.selectors.stale import jurisdiction_ids_stale
 from grants.models import GrantAward
 from jurisdictions.choices import StanceCode
 from jurisdictions.models import Jurisdiction
@@ -29,6 +24,7 @@ from tests.factories import (
     RiskAssessmentFactory,
     StatementFactory,
 )
+from tests.helpers import count_queries
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("postgres")]
 AS_OF = dt.date(2025, 6, 1)
@@ -113,9 +109,7 @@ def test_many_gives_the_same_facts_as_one_and_covers_empty_jurisdictions() -> No
 
 
 def _queries(func) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        func()
-    return len(ctx.captured_queries)
+    return count_queries(func)
 
 
 def _populate(city: Jurisdiction, n: int) -> None:

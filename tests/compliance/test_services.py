@@ -9,32 +9,33 @@ from unittest import mock
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
+from django.db import transaction
 
-from compliance.choices import ActionEffect, StatementPosition
+from compliance.choices import StatementPosition
 from compliance.models import FederalAction, RiskAssessment, Statement
-from compliance.services import (
-    federal_action_create,
-    federal_action_delete,
-    federal_action_update,
-    jurisdictions_mark_stale,
-    risk_assessment_compute,
+from compliance.selectors.figures import risk_assessment_compute
+from compliance.services import recompute
+from compliance.services.recompute import (
     risk_assessment_record,
     risk_assessments_record_many,
     risk_fingerprint,
+)
+from compliance.services.records import (
+    federal_action_create,
+    federal_action_delete,
+    federal_action_update,
     statement_create,
     statement_delete,
     statement_import_csv,
     statement_update,
 )
+from compliance.services.stale import jurisdictions_mark_stale
 from compliance.tasks import recompute_jurisdictions_task, sweep_stale_jurisdictions_task
 from grants.models import GrantAward
 from grants.services import award_import_csv
 from jurisdictions.choices import StanceBasis, StanceCode
 from jurisdictions.models import Jurisdiction, PolicyStance
-from jurisdictions.services import jurisdiction_stance_refresh, policy_stance_create
-from tests.compliance.conftest import clear_queue_keys
+from jurisdictions.services import policy_stance_create
 from tests.factories import (
     FederalActionFactory,
     GrantAwardFactory,
@@ -43,6 +44,7 @@ from tests.factories import (
     PolicyStanceFactory,
     StatementFactory,
 )
+from tests.helpers import clear_queue_keys, count_queries, exposed_city
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("postgres", "redis_url")]
 TODAY = dt.datetime(2025, 6, 1, 12, tzinfo=dt.UTC)
@@ -52,19 +54,6 @@ TODAY = dt.datetime(2025, 6, 1, 12, tzinfo=dt.UTC)
 def _frozen_today():
     with time_machine.travel(TODAY, tick=True):
         yield
-
-
-def exposed_city(**kwargs) -> Jurisdiction:
-    """A sanctuary city with conditioned money and a threatening letter: risk above zero."""
-    city = JurisdictionFactory(**kwargs)
-    program = GrantProgramFactory(aln="16.738", conditions_attach=True)
-    GrantAwardFactory(jurisdiction=city, program=program, fiscal_year=2025, amount_usd=2_000_000)
-    PolicyStanceFactory(jurisdiction=city, code=StanceCode.SANCTUARY)
-    FederalActionFactory(
-        targets=[city], programs=[program], effect=ActionEffect.WITHHOLDING,
-        issued_on=dt.date(2025, 2, 1),
-    )  # fmt: skip
-    return Jurisdiction.objects.get(pk=city.pk)
 
 
 def fresh(jurisdiction: Jurisdiction) -> Jurisdiction:
@@ -114,8 +103,10 @@ def test_broker_error_is_logged_not_raised_and_row_stays_stale(
         django_capture_on_commit_callbacks(execute=True),
     ):
         statement_create(
-            jurisdiction=city, speaker="Mayor", said_on=dt.date(2025, 5, 1), quote="No.",
-            position=StatementPosition.DEFIANT, source_url="https://example.org/s",
+            statement=Statement(
+                jurisdiction=city, speaker="Mayor", said_on=dt.date(2025, 5, 1), quote="No.",
+                position=StatementPosition.DEFIANT, source_url="https://example.org/s",
+            )
         )  # fmt: skip
     assert Statement.objects.filter(jurisdiction=city).count() == 1
     assert fresh(city).risk_stale is True
@@ -219,9 +210,12 @@ def test_all_sanctuary_action_marks_every_sanctuary_jurisdiction(
     marked = _marked(
         django_capture_on_commit_callbacks, queued,
         lambda: federal_action_create(
-            kind="executive_order", issuing_body="The White House", title="EO",
-            issued_on=dt.date(2025, 1, 20), effect="threat", source_url="https://example.org/eo",
-            targets_all_sanctuary=True, covers_all_programs=True,
+            action=FederalAction(
+                kind="executive_order", issuing_body="The White House", title="EO",
+                issued_on=dt.date(2025, 1, 20), effect="threat",
+                source_url="https://example.org/eo", targets_all_sanctuary=True,
+                covers_all_programs=True,
+            )
         ),
     )  # fmt: skip
     assert marked == {sanctuary.pk, partial.pk}
@@ -239,8 +233,10 @@ def test_services_validate_before_writing() -> None:
     city = JurisdictionFactory()
     with pytest.raises(ValidationError) as error:
         statement_create(
-            jurisdiction=city, speaker="Mayor", said_on=dt.date(2025, 5, 1), quote="",
-            position="furious", source_url="not a url",
+            statement=Statement(
+                jurisdiction=city, speaker="Mayor", said_on=dt.date(2025, 5, 1), quote="",
+                position="furious", source_url="not a url",
+            )
         )  # fmt: skip
     assert {"quote", "position", "source_url"} <= set(error.value.message_dict)
     assert not Statement.objects.exists()
@@ -283,16 +279,14 @@ def test_running_twice_writes_one_history_row() -> None:
 
 def test_a_change_during_the_computation_keeps_the_row_stale() -> None:
     city = exposed_city()
-    from compliance import services
-
-    real = services._compute
+    real = recompute._compute
 
     def compute_then_change(*args, **kwargs):
         result = real(*args, **kwargs)
         jurisdictions_mark_stale(jurisdiction_ids=[city.pk])
         return result
 
-    with mock.patch.object(services, "_compute", side_effect=compute_then_change):
+    with mock.patch.object(recompute, "_compute", side_effect=compute_then_change):
         risk_assessment_record(jurisdiction_id=city.pk)
     assert fresh(city).risk_stale is True
     risk_assessment_record(jurisdiction_id=city.pk)
@@ -303,9 +297,7 @@ def test_a_late_result_never_overwrites_a_newer_one() -> None:
     """Job A reads its inputs, a statement lands, job B records; A finishing last changes
     nothing: neither the figures nor the history."""
     city = exposed_city()
-    from compliance import services
-
-    real = services._compute
+    real = recompute._compute
     late: list = []
 
     def compute_while_a_statement_lands(*args, **kwargs):
@@ -320,7 +312,7 @@ def test_a_late_result_never_overwrites_a_newer_one() -> None:
             late.append(newer)
         return result
 
-    with mock.patch.object(services, "_compute", side_effect=compute_while_a_statement_lands):
+    with mock.patch.object(recompute, "_compute", side_effect=compute_while_a_statement_lands):
         assert risk_assessment_record(jurisdiction_id=city.pk) is None  # job A, overtaken
     old_result, newer = late
     assert old_result.assessment.funding_at_risk_usd < newer.funding_at_risk_usd
@@ -345,9 +337,7 @@ def test_record_query_count_does_not_grow() -> None:
         GrantAwardFactory(jurisdiction=large, program=program, fiscal_year=year)
 
     def count(city: Jurisdiction) -> int:
-        with CaptureQueriesContext(connection) as ctx:
-            risk_assessment_record(jurisdiction_id=city.pk)
-        return len(ctx.captured_queries)
+        return count_queries(lambda: risk_assessment_record(jurisdiction_id=city.pk))
 
     assert count(small) == count(large)
     assert count(small) == count(large), "the same again with nothing to insert"
@@ -431,34 +421,45 @@ def test_award_csv_import_marks_stale_once(queued, django_capture_on_commit_call
 def test_policy_stance_create_closes_the_open_period() -> None:
     city = JurisdictionFactory()
     first = policy_stance_create(
-        jurisdiction=city, code=StanceCode.COOPERATIVE, effective_from=dt.date(2010, 1, 1),
-        basis=StanceBasis.PRACTICE, source_url="https://example.org/1",
+        stance=PolicyStance(
+            jurisdiction=city, code=StanceCode.COOPERATIVE, effective_from=dt.date(2010, 1, 1),
+            basis=StanceBasis.PRACTICE, source_url="https://example.org/1",
+        )
     )  # fmt: skip
     policy_stance_create(
-        jurisdiction=city, code=StanceCode.SANCTUARY, effective_from=dt.date(2017, 3, 1),
-        basis=StanceBasis.ORDINANCE, source_url="https://example.org/2",
+        stance=PolicyStance(
+            jurisdiction=city, code=StanceCode.SANCTUARY, effective_from=dt.date(2017, 3, 1),
+            basis=StanceBasis.ORDINANCE, source_url="https://example.org/2",
+        )
     )  # fmt: skip
     first.refresh_from_db()
     assert first.effective_to == dt.date(2017, 2, 28)
+    risk_assessment_record(jurisdiction_id=city.pk)  # the recompute the save queued
     city = fresh(city)
     assert (city.stance, city.stance_since) == ("sanctuary", dt.date(2017, 3, 1))
     with pytest.raises(ValidationError):
         policy_stance_create(
-            jurisdiction=city, code=StanceCode.PARTIAL, effective_from=dt.date(2016, 1, 1),
-            basis=StanceBasis.PRACTICE, source_url="https://example.org/3",
+            stance=PolicyStance(
+                jurisdiction=city, code=StanceCode.PARTIAL, effective_from=dt.date(2016, 1, 1),
+                basis=StanceBasis.PRACTICE, source_url="https://example.org/3",
+            )
         )  # fmt: skip
     assert PolicyStance.objects.filter(jurisdiction=city).count() == 2
 
 
-def test_stance_refresh_is_set_based() -> None:
+def test_the_recompute_writes_the_stance_set_based() -> None:
+    """The stance in force is copied onto each jurisdiction by the recompute alone, in bulk."""
     a, b = JurisdictionFactory(), JurisdictionFactory()
     PolicyStanceFactory(jurisdiction=a, code=StanceCode.PARTIAL, effective_from=dt.date(2020, 1, 1))
     Jurisdiction.objects.update(stance="enforcing")
-    with CaptureQueriesContext(connection) as ctx:
-        changed = jurisdiction_stance_refresh(jurisdiction_ids=[a.pk, b.pk])
-    assert changed == 2
-    assert len(ctx.captured_queries) <= 4
+    two = count_queries(lambda: risk_assessments_record_many(jurisdiction_ids=[a.pk, b.pk]))
     assert (fresh(a).stance, fresh(b).stance) == ("partial", "unknown")
+    assert fresh(a).stance_since == dt.date(2020, 1, 1)
+    more = [j.pk for j in JurisdictionFactory.create_batch(10)]
+    for pk in more[:5]:
+        PolicyStanceFactory(jurisdiction_id=pk, code=StanceCode.SANCTUARY)
+    Jurisdiction.objects.update(stance="enforcing")
+    assert count_queries(lambda: risk_assessments_record_many(jurisdiction_ids=more)) == two
 
 
 def test_daily_refresh_moves_figures_with_the_calendar() -> None:

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from compliance.services import roles_ensure
+from compliance.services.roles import roles_ensure
 
 
 class Command(BaseCommand):

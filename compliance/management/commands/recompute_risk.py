@@ -9,11 +9,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from compliance.services import (
+from compliance.services.recompute import (
     risk_assessments_record_many,
     risk_assessments_record_parallel,
-    risk_recompute_enqueue,
 )
+from compliance.tasks import recompute_enqueue
 from jurisdictions.models import Jurisdiction
 
 
@@ -55,7 +55,7 @@ class Command(BaseCommand):
             return
 
         if options["enqueue"]:
-            queued = risk_recompute_enqueue(jurisdiction_ids=ids)
+            queued = recompute_enqueue(jurisdiction_ids=ids)
             self.stdout.write(self.style.SUCCESS(
                 f"Queued {queued:,} of {len(ids):,} jurisdictions for the workers "
                 f"({len(ids) - queued:,} already waiting or not queued; see the log)."

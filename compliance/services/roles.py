@@ -1,0 +1,53 @@
+"""The ``editor`` and ``analyst`` roles: Django groups with model permissions."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+# Models an editor maintains (add, change, delete); an analyst may only view them.
+EDITED_MODELS = (
+    "compliance.statement",
+    "compliance.federalaction",
+    "jurisdictions.policystance",
+    "jurisdictions.official",
+    "grants.grantaward",
+)
+# Models both roles may view.
+VIEWED_MODELS = (
+    *EDITED_MODELS,
+    "jurisdictions.jurisdiction",
+    "grants.grantprogram",
+    "compliance.riskassessment",
+)
+
+
+@transaction.atomic
+def roles_ensure() -> dict[str, int]:
+    """Create or refresh the ``editor`` and ``analyst`` groups; returns permissions per group."""
+
+    def perms(models: tuple[str, ...], actions: tuple[str, ...]) -> list[Permission]:
+        wanted = []
+        for label in models:
+            app_label, model = label.split(".")
+            wanted += [(app_label, f"{action}_{model}") for action in actions]
+        found = {
+            (p.content_type.app_label, p.codename): p
+            for p in Permission.objects.select_related("content_type").filter(
+                codename__in=[codename for _, codename in wanted]
+            )
+        }
+        missing = [w for w in wanted if w not in found]
+        if missing:
+            raise LookupError(f"Permissions not found (run migrate first): {missing}")
+        return [found[w] for w in wanted]
+
+    editor_perms = perms(EDITED_MODELS, ("add", "change", "delete", "view")) + perms(
+        tuple(m for m in VIEWED_MODELS if m not in EDITED_MODELS), ("view",)
+    )
+    analyst_perms = perms(VIEWED_MODELS, ("view",))
+    editor, _ = Group.objects.get_or_create(name="editor")
+    editor.permissions.set(editor_perms)
+    analyst, _ = Group.objects.get_or_create(name="analyst")
+    analyst.permissions.set(analyst_perms)
+    return {"editor": len(editor_perms), "analyst": len(analyst_perms)}
