@@ -24,34 +24,42 @@ from jurisdictions.models import Jurisdiction, Official, PolicyStance
 from .models import FederalAction, RiskAssessment, Statement
 from .selectors.reach import jurisdiction_ids_reached_by_action
 from .services import records
-from .services.recompute import risk_assessments_record_many
+from .tasks import recompute_enqueue
+
+RECOMPUTE_PERMISSION = "compliance.recompute_riskassessment"
 
 
-def recompute_jurisdictions(
-    request: HttpRequest, model_admin: admin.ModelAdmin, jurisdiction_ids: Iterable[int]
-) -> None:
-    """Recompute the given jurisdictions in this request and report what changed."""
-    ids = sorted(set(jurisdiction_ids))
-    summary = risk_assessments_record_many(jurisdiction_ids=ids)
-    model_admin.message_user(
-        request,
-        f"Recomputed {summary.computed} jurisdiction(s); "
-        f"{summary.history_rows} new assessment(s) in their history.",
+class RecomputeActionMixin:
+    """The "recompute now" actions: only for users holding the ``recompute`` permission
+    (editors), and they queue the recompute rather than run it inside the request."""
+
+    def has_recompute_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(RECOMPUTE_PERMISSION)
+
+    def recompute_jurisdictions(
+        self, request: HttpRequest, jurisdiction_ids: Iterable[int]
+    ) -> None:
+        ids = sorted(set(jurisdiction_ids))
+        queued = recompute_enqueue(jurisdiction_ids=ids)
+        self.message_user(  # type: ignore[attr-defined]
+            request,
+            f"Queued the recompute of {queued} of {len(ids)} jurisdiction(s); the others were "
+            "already waiting for one. Figures update as soon as the workers finish.",
+        )
+
+    @admin.action(
+        description="Recompute the jurisdictions of the selected records now",
+        permissions=["recompute"],
     )
-
-
-@admin.action(description="Recompute the jurisdictions of the selected records now")
-def recompute_affected(
-    model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
-) -> None:
-    """Admin action for records that belong to one jurisdiction each."""
-    recompute_jurisdictions(
-        request, model_admin, queryset.values_list("jurisdiction_id", flat=True)
-    )
+    def recompute_affected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        """For records that belong to one jurisdiction each."""
+        self.recompute_jurisdictions(request, queryset.values_list("jurisdiction_id", flat=True))
 
 
 @admin.register(Statement)
-class StatementAdmin(CsvImportAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin):
+class StatementAdmin(
+    RecomputeActionMixin, CsvImportAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin
+):
     list_display = ("said_on", "speaker", "jurisdiction", "position", "short_quote")
     list_filter = ("position", "date_precision", "jurisdiction__state")
     search_fields = ("quote", "context", "speaker", "jurisdiction__name")
@@ -61,7 +69,7 @@ class StatementAdmin(CsvImportAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin)
     readonly_fields = ("created_at", "updated_at")
     change_list_template = "admin/compliance/statement/change_list.html"
     import_service = records.statement_import_csv
-    actions = (recompute_affected,)
+    actions = ("recompute_affected",)
     import_columns = (*records.STATEMENT_CSV_REQUIRED, *records.STATEMENT_CSV_OPTIONAL)
     fields = (*records.STATEMENT_FIELDS, "created_at", "updated_at")
 
@@ -69,7 +77,7 @@ class StatementAdmin(CsvImportAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin)
     def short_quote(self, obj: Statement) -> str:
         return obj.quote if len(obj.quote) <= 90 else obj.quote[:87] + "..."
 
-    def create_record(self, request: HttpRequest, obj: Any) -> None:
+    def create_record(self, request: HttpRequest, obj: Any, relations: Any = None) -> None:
         records.statement_create(statement=obj)
 
     def update_record(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> None:
@@ -80,7 +88,7 @@ class StatementAdmin(CsvImportAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin)
 
 
 @admin.register(FederalAction)
-class FederalActionAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+class FederalActionAdmin(RecomputeActionMixin, ServiceAdminMixin, SimpleHistoryAdmin):
     list_display = ("issued_on", "title", "kind", "effect", "status", "targets_all_sanctuary")
     list_filter = ("kind", "effect", "status", "targets_all_sanctuary", "covers_all_programs")
     search_fields = ("title", "summary", "issuing_body")
@@ -109,8 +117,8 @@ class FederalActionAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
         ("Source", {"fields": ("source_url", "notes", "created_at", "updated_at")}),
     )
 
-    def create_record(self, request: HttpRequest, obj: Any) -> None:
-        records.federal_action_create(action=obj)
+    def create_record(self, request: HttpRequest, obj: Any, relations: Any = None) -> None:
+        records.federal_action_create(action=obj, **(relations or {}))
 
     def update_record(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> None:
         records.federal_action_update(action=obj, data=data)
@@ -118,24 +126,15 @@ class FederalActionAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     def delete_record(self, request: HttpRequest, obj: Any) -> None:
         records.federal_action_delete(action=obj)
 
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        """Targets and programs through the service, then any inline formsets."""
-        relations = {
-            name: form.cleaned_data[name]
-            for name in ("targets", "programs")
-            if name in form.cleaned_data and (name in form.changed_data or not change)
-        }
-        if relations:
-            records.federal_action_update(action=form.instance, data=relations)
-        for formset in formsets:
-            self.save_formset(request, form, formset, change=change)
-
-    @admin.action(description="Recompute every jurisdiction these actions reach now")
+    @admin.action(
+        description="Recompute every jurisdiction these actions reach now",
+        permissions=["recompute"],
+    )
     def recompute_reached(self, request: HttpRequest, queryset: QuerySet[FederalAction]) -> None:
         ids: set[int] = set()
-        for action in queryset.prefetch_related("targets"):
+        for action in queryset:
             ids.update(jurisdiction_ids_reached_by_action(action=action))
-        recompute_jurisdictions(request, self, ids)
+        self.recompute_jurisdictions(request, ids)
 
 
 @admin.register(RiskAssessment)
@@ -172,24 +171,24 @@ class RiskAssessmentAdmin(admin.ModelAdmin):
 # --- The reference apps' admins, extended with "recompute now" -------------------------------
 
 
-class JurisdictionRiskAdmin(JurisdictionAdmin):
+class JurisdictionRiskAdmin(RecomputeActionMixin, JurisdictionAdmin):
     actions = ("recompute_now",)
 
-    @admin.action(description="Recompute funding at risk now", permissions=["view"])
+    @admin.action(description="Recompute funding at risk now", permissions=["recompute"])
     def recompute_now(self, request: HttpRequest, queryset: QuerySet[Jurisdiction]) -> None:
-        recompute_jurisdictions(request, self, queryset.values_list("pk", flat=True))
+        self.recompute_jurisdictions(request, queryset.values_list("pk", flat=True))
 
 
-class OfficialRiskAdmin(OfficialAdmin):
-    actions = (recompute_affected,)
+class OfficialRiskAdmin(RecomputeActionMixin, OfficialAdmin):
+    actions = ("recompute_affected",)
 
 
-class PolicyStanceRiskAdmin(PolicyStanceAdmin):
-    actions = (recompute_affected,)
+class PolicyStanceRiskAdmin(RecomputeActionMixin, PolicyStanceAdmin):
+    actions = ("recompute_affected",)
 
 
-class GrantAwardRiskAdmin(GrantAwardAdmin):
-    actions = (recompute_affected,)
+class GrantAwardRiskAdmin(RecomputeActionMixin, GrantAwardAdmin):
+    actions = ("recompute_affected",)
 
 
 for model, model_admin in (

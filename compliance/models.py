@@ -198,6 +198,8 @@ class RiskAssessment(models.Model):
         ordering = ("jurisdiction", "computed_at", "id")
         verbose_name = "risk assessment"
         get_latest_by = "computed_at"
+        # Queueing recomputes from the admin ("recompute now") is an editor's right.
+        permissions = [("recompute_riskassessment", "Can queue a recompute of funding at risk")]
         indexes = [
             models.Index(
                 fields=["jurisdiction", "-computed_at"], name="compliance_assess_latest_idx"

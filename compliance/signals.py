@@ -17,7 +17,7 @@ from django.dispatch import receiver
 from grants.models import GrantAward, GrantProgram
 from grants.selectors import award_jurisdiction_ids
 from grants.services import awards_imported
-from jurisdictions.models import PolicyStance
+from jurisdictions.models import Jurisdiction, PolicyStance
 
 from .models import FederalAction, Statement
 from .selectors.reach import jurisdiction_ids_reachable, jurisdiction_ids_reached_by_action
@@ -170,3 +170,13 @@ def mark_stale_on_program_save(sender: type, instance: GrantProgram, **kwargs: A
     if kwargs.get("raw") or kwargs.get("created"):
         return
     jurisdictions_mark_stale(jurisdiction_ids=award_jurisdiction_ids(program_id=instance.pk))
+
+
+@receiver(post_save, sender=Jurisdiction, dispatch_uid="mark_stale_on_jurisdiction_save")
+def mark_stale_on_jurisdiction_save(sender: type, instance: Jurisdiction, **kwargs: Any) -> None:
+    """An edited jurisdiction (a form save or a history revert) is recomputed: its page and
+    figures are rebuilt from the records, never from values a revert brought back. The
+    recompute writes with UPDATE, so this never loops."""
+    if kwargs.get("raw") or kwargs.get("created"):
+        return
+    jurisdictions_mark_stale(jurisdiction_ids=[instance.pk])

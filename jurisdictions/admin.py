@@ -83,7 +83,7 @@ class PolicyStanceAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     date_hierarchy = "effective_from"
     readonly_fields = ("created_at", "updated_at")
 
-    def create_record(self, request: HttpRequest, obj: Any) -> None:
+    def create_record(self, request: HttpRequest, obj: Any, relations: Any = None) -> None:
         policy_stance_create(stance=obj)
 
 

@@ -112,7 +112,10 @@ class Jurisdiction(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=[*RISK_COLUMNS, *PIPELINE_COLUMNS, "updated_at"])
+    # The derived columns (risk, stance) are not history: the assessments record them.
+    history = HistoricalRecords(
+        excluded_fields=[*RISK_COLUMNS, *PIPELINE_COLUMNS, "stance", "stance_since", "updated_at"]
+    )
 
     class Meta:
         ordering = ("name", "state")

@@ -8,6 +8,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -17,14 +19,21 @@ from .services import model_create, model_delete, model_update
 
 
 class ServiceAdminMixin:
-    """Every write of a ModelAdmin goes through services: the change form, inline formsets,
-    the delete view and the bulk delete action (and, through ``save_model``, a history
-    revert). Subclasses point ``create_record``/``update_record``/``delete_record`` at their
-    model's services; the defaults validate the whole record and save it.
+    """Every write of a ModelAdmin goes through services, and only for users who may make it.
+
+    The change form, a history revert, inline formsets, the delete view and the bulk delete
+    action all call ``create_record``/``update_record``/``delete_record``; subclasses point
+    them at their model's services (the defaults validate the whole record and save it).
+    Many-to-many fields go through the same calls. An update writes only the fields whose
+    submitted value differs from the stored row, so a revert cannot restore derived columns
+    (the history does not keep them) or bypass stale-marking. Posting the history form (a
+    revert) needs the change permission, not just the view permission.
     """
 
-    def create_record(self, request: HttpRequest, obj: Model) -> None:
-        model_create(instance=obj)
+    def create_record(
+        self, request: HttpRequest, obj: Model, relations: dict[str, Any] | None = None
+    ) -> None:
+        model_create(instance=obj, relations=relations)
 
     def update_record(self, request: HttpRequest, obj: Model, data: dict[str, Any]) -> None:
         model_update(instance=obj, fields=data, data=data)
@@ -34,15 +43,45 @@ class ServiceAdminMixin:
 
     @staticmethod
     def changed_values(obj: Model, names: Any) -> dict[str, Any]:
-        """The values of the changed concrete fields (many-to-many are saved with the form)."""
+        """The values of the named concrete fields (many-to-many go with the form)."""
         concrete = {f.name for f in obj._meta.concrete_fields}
         return {name: getattr(obj, name) for name in names if name in concrete}
 
+    def _form_values(self, obj: Model, form: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The form's concrete field values (as set on ``obj``) and many-to-many sets."""
+        concrete, related = {}, {}
+        for field in obj._meta.get_fields():
+            if field.name not in form.cleaned_data or field.name not in form.fields:
+                continue
+            if getattr(field, "many_to_many", False) and not field.auto_created:
+                related[field.name] = list(form.cleaned_data[field.name])
+            elif getattr(field, "concrete", False):
+                concrete[field.name] = getattr(obj, field.name)
+        return concrete, related
+
     def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
+        concrete, related = self._form_values(obj, form)
         if change:
-            self.update_record(request, obj, self.changed_values(obj, form.changed_data))
+            stored = type(obj)._default_manager.get(pk=obj.pk)
+            attnames = {f.name: f.attname for f in obj._meta.concrete_fields}
+            data = {
+                name: value
+                for name, value in concrete.items()
+                if getattr(stored, attnames[name]) != getattr(obj, attnames[name])
+            }
+            data.update(
+                {
+                    name: values
+                    for name, values in related.items()
+                    if {v.pk for v in values}
+                    != set(getattr(stored, name).values_list("pk", flat=True))
+                }
+            )
+            if data:
+                self.update_record(request, stored, data)
         else:
-            self.create_record(request, obj)
+            self.create_record(request, obj, related)
+        form.save_m2m = lambda: None  # the relations went through the services above
 
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
         self.delete_record(request, obj)
@@ -63,7 +102,18 @@ class ServiceAdminMixin:
                 related.create_record(request, obj)
             else:
                 related.update_record(request, obj, self.changed_values(obj, changed[id(obj)]))
-        formset.save_m2m()
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        """A revert (POST) needs the change permission on the record, like any edit."""
+        if request.method == "POST":
+            obj = self.get_object(request, unquote(object_id))  # type: ignore[attr-defined]
+            if obj is None or not self.has_change_permission(request, obj):  # type: ignore[attr-defined]
+                raise PermissionDenied
+        return super().history_form_view(  # type: ignore[misc]
+            request, object_id, version_id, extra_context=extra_context
+        )
 
 
 class CsvImportForm(forms.Form):

@@ -11,33 +11,47 @@ from django.db import models
 M = TypeVar("M", bound=models.Model)
 
 
-def model_update(*, instance: M, fields: Iterable[str], data: Mapping[str, Any]) -> M:
-    """Set ``data`` on a saved ``instance``, validate it whole and save it.
-
-    Only names in ``fields`` may change (any other is refused as a field error, nothing
-    written). Many-to-many fields in ``data`` replace their sets after the row is saved.
-    """
-    allowed = set(fields)
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise ValidationError({name: "This field cannot be changed." for name in unknown})
-    related: dict[str, Any] = {}
+def _split(instance: models.Model, data: Mapping[str, Any]) -> tuple[dict, dict]:
+    """``data`` as (concrete field values, many-to-many sets)."""
+    concrete, related = {}, {}
     for name, value in data.items():
         if instance._meta.get_field(name).many_to_many:
             related[name] = value
         else:
-            setattr(instance, name, value)
+            concrete[name] = value
+    return concrete, related
+
+
+def model_create(*, instance: M, relations: Mapping[str, Iterable[Any]] | None = None) -> M:
+    """Validate a new ``instance`` whole, save it, then set its many-to-many ``relations``."""
     instance.full_clean()
     instance.save()
-    for name, value in related.items():
-        getattr(instance, name).set(list(value))
+    for name, values in (relations or {}).items():
+        getattr(instance, name).set(list(values))
     return instance
 
 
-def model_create(*, instance: M) -> M:
-    """Validate a new ``instance`` whole and save it."""
+def model_update(*, instance: M, fields: Iterable[str], data: Mapping[str, Any]) -> M:
+    """Set ``data`` on a saved ``instance``, validate it whole and save what changed.
+
+    Only names in ``fields`` may change (any other is refused as a field error, nothing
+    written). Only the given columns are written (and ``auto_now`` ones), so values the
+    instance holds but the caller did not change never overwrite the stored row; many-to-many
+    fields in ``data`` replace their sets after the row is saved.
+    """
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed." for name in unknown})
+    concrete, related = _split(instance, data)
+    for name, value in concrete.items():
+        setattr(instance, name, value)
     instance.full_clean()
-    instance.save()
+    touched = [
+        field.name for field in instance._meta.concrete_fields if getattr(field, "auto_now", False)
+    ]
+    instance.save(update_fields=[*concrete, *touched])
+    for name, values in related.items():
+        getattr(instance, name).set(list(values))
     return instance
 
 

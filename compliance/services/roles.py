@@ -42,8 +42,10 @@ def roles_ensure() -> dict[str, int]:
             raise LookupError(f"Permissions not found (run migrate first): {missing}")
         return [found[w] for w in wanted]
 
-    editor_perms = perms(EDITED_MODELS, ("add", "change", "delete", "view")) + perms(
-        tuple(m for m in VIEWED_MODELS if m not in EDITED_MODELS), ("view",)
+    editor_perms = (
+        perms(EDITED_MODELS, ("add", "change", "delete", "view"))
+        + perms(tuple(m for m in VIEWED_MODELS if m not in EDITED_MODELS), ("view",))
+        + perms(("compliance.riskassessment",), ("recompute",))
     )
     analyst_perms = perms(VIEWED_MODELS, ("view",))
     editor, _ = Group.objects.get_or_create(name="editor")

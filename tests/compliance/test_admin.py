@@ -260,19 +260,25 @@ def test_analyst_cannot_import(client, analyst_user):
     assert client.get(reverse("admin:compliance_statement_import_csv")).status_code == 403
 
 
-def test_recompute_now_action_writes_the_assessment(client, editor_user):
+def test_recompute_now_action_queues_the_recompute_that_writes_the_assessment(
+    client, editor_user, queued
+):
+    from compliance.tasks import recompute_jurisdictions_task
     from jurisdictions.models import Jurisdiction
 
     statement = StatementFactory()
     jurisdiction = statement.jurisdiction
     Jurisdiction.objects.filter(pk=jurisdiction.pk).update(risk_stale=True)
     client.force_login(editor_user)
+    queued.clear()
     response = client.post(
         reverse("admin:compliance_statement_changelist"),
         {"action": "recompute_affected", "_selected_action": [statement.pk]},
         follow=True,
     )
-    assert "Recomputed 1 jurisdiction(s)" in response.content.decode()
+    assert "Queued the recompute of 1 of 1 jurisdiction(s)" in response.content.decode()
+    assert queued == [[jurisdiction.pk]], "queued for the workers, not run in the request"
+    recompute_jurisdictions_task.apply(args=[queued[0]])  # what the worker then runs
     jurisdiction.refresh_from_db()
     assert jurisdiction.risk_stale is False
     assert jurisdiction.risk_computed_at is not None
