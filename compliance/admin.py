@@ -21,7 +21,7 @@ from grants.models import GrantAward
 from jurisdictions.admin import JurisdictionAdmin, OfficialAdmin, PolicyStanceAdmin
 from jurisdictions.models import Jurisdiction, Official, PolicyStance
 
-from .models import FederalAction, RiskAssessment, Statement
+from .models import ActionBlock, FederalAction, FederalActionStatus, RiskAssessment, Statement
 from .selectors.reach import jurisdiction_ids_reached_by_action
 from .services import records
 from .tasks import recompute_enqueue
@@ -87,6 +87,28 @@ class StatementAdmin(
         records.statement_delete(statement=obj)
 
 
+class StatusChangeInline(admin.TabularInline):
+    """The action's status history: each change from a date, or from the ruling that made it
+    (its date and source then come from that record)."""
+
+    model = FederalActionStatus
+    fk_name = "action"
+    extra = 0
+    fields = ("status", "effective_from", "date_precision", "listed_only", "caused_by",
+              "source_url", "notes")  # fmt: skip
+    autocomplete_fields = ("caused_by",)
+
+
+class BlockInline(admin.TabularInline):
+    """For an injunction or rescission: the actions it blocks, and on which programs."""
+
+    model = ActionBlock
+    fk_name = "protector"
+    extra = 0
+    fields = ("blocked", "programs", "notes")
+    autocomplete_fields = ("blocked", "programs")
+
+
 @admin.register(FederalAction)
 class FederalActionAdmin(RecomputeActionMixin, ServiceAdminMixin, SimpleHistoryAdmin):
     list_display = ("issued_on", "title", "kind", "effect", "status", "targets_all_sanctuary")
@@ -94,14 +116,15 @@ class FederalActionAdmin(RecomputeActionMixin, ServiceAdminMixin, SimpleHistoryA
     search_fields = ("title", "summary", "issuing_body")
     autocomplete_fields = ("targets", "programs")
     date_hierarchy = "issued_on"
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("status", "created_at", "updated_at")
     actions = ("recompute_reached",)
+    inlines = (StatusChangeInline, BlockInline)
     fieldsets = (
         (
             None,
             {"fields": ("kind", "issuing_body", "title", "issued_on", "date_precision", "summary")},
         ),
-        ("Effect on funding", {"fields": ("effect", "effect_rationale", "status", "status_since")}),
+        ("Effect on funding", {"fields": ("effect", "effect_rationale", "status")}),
         (
             "Reach",
             {
@@ -125,6 +148,11 @@ class FederalActionAdmin(RecomputeActionMixin, ServiceAdminMixin, SimpleHistoryA
 
     def delete_record(self, request: HttpRequest, obj: Any) -> None:
         records.federal_action_delete(action=obj)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """The inlines (status history, blocks), then the status in force today."""
+        super().save_related(request, form, formsets, change)
+        records.federal_action_status_refresh(action=form.instance)
 
     @admin.action(
         description="Recompute every jurisdiction these actions reach now",

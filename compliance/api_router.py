@@ -2,7 +2,12 @@
 
 from rest_framework.routers import DefaultRouter
 
-from compliance.api.views import FederalActionViewSet, JurisdictionRiskViewSet, StatementViewSet
+from compliance.api.views import (
+    FederalActionViewSet,
+    JurisdictionRiskViewSet,
+    NationalTimelineViewSet,
+    StatementViewSet,
+)
 from grants.api.views import GrantAwardViewSet, GrantProgramViewSet
 from jurisdictions.api.views import OfficialViewSet
 
@@ -13,5 +18,6 @@ router.register("statements", StatementViewSet, basename="statement")
 router.register("federal-actions", FederalActionViewSet, basename="federal-action")
 router.register("grant-programs", GrantProgramViewSet, basename="grant-program")
 router.register("grant-awards", GrantAwardViewSet, basename="grant-award")
+router.register("timeline", NationalTimelineViewSet, basename="timeline")
 
 urlpatterns = router.urls

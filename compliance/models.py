@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -10,6 +12,7 @@ from simple_history.models import HistoricalRecords
 from jurisdictions.choices import DatePrecision
 
 from .choices import ActionEffect, ActionKind, ActionStatus, RiskLevel, StatementPosition
+from .risk.weights import LEVELS, PROTECTIVE_EFFECTS
 
 QUOTE_MAX_LENGTH = 5000
 
@@ -99,13 +102,13 @@ class FederalAction(models.Model):
     summary = models.TextField(blank=True)
     effect = models.CharField(max_length=16, choices=ActionEffect.choices, db_index=True)
     status = models.CharField(
+        "current status",
         max_length=16,
         choices=ActionStatus.choices,
         default=ActionStatus.IN_EFFECT,
         db_index=True,
-    )
-    status_since = models.DateField(
-        null=True, blank=True, help_text="When the current status took effect, if known."
+        editable=False,
+        help_text="The status today, from the dated status history (written by the services).",
     )
     targets = models.ManyToManyField(
         to="jurisdictions.Jurisdiction", related_name="federal_actions", blank=True
@@ -153,10 +156,6 @@ class FederalAction(models.Model):
                 condition=Q(status__in=ActionStatus.values),
                 name="%(app_label)s_%(class)s_status_valid",
             ),
-            models.CheckConstraint(
-                condition=Q(status_since__isnull=True) | Q(status_since__gte=models.F("issued_on")),
-                name="%(app_label)s_%(class)s_status_after_issue",
-            ),
             models.UniqueConstraint(
                 fields=["issued_on", "title"], name="%(app_label)s_%(class)s_unique_title_date"
             ),
@@ -165,10 +164,143 @@ class FederalAction(models.Model):
     def __str__(self) -> str:
         return f"{self.issued_on} {self.title}"
 
+
+class FederalActionStatus(models.Model):
+    """A change of a federal action's status from a date on (it is in effect from its own date
+    until its first change).
+
+    When a recorded ruling or rescission caused the change, ``caused_by`` names it and the
+    change takes that record's date and source (nothing is typed twice); otherwise the change
+    carries its own date and source. ``listed_only``: from this date the action applies only
+    to the jurisdictions it lists (a nationwide order narrowed to the plaintiffs).
+    """
+
+    action = models.ForeignKey(
+        to="compliance.FederalAction", on_delete=models.CASCADE, related_name="status_changes"
+    )
+    status = models.CharField(max_length=16, choices=ActionStatus.choices)
+    effective_from = models.DateField(
+        null=True, blank=True, help_text="Empty when the cause's own date applies."
+    )
+    date_precision = models.CharField(max_length=16, choices=DatePrecision.choices, blank=True)
+    listed_only = models.BooleanField(
+        "applies to listed targets only",
+        default=False,
+        help_text="From this date the action reaches only the jurisdictions it lists.",
+    )
+    caused_by = models.ForeignKey(
+        to="compliance.FederalAction",
+        on_delete=models.PROTECT,
+        related_name="caused_status_changes",
+        null=True,
+        blank=True,
+        help_text="The recorded ruling or rescission that made the change.",
+    )
+    source_url = models.URLField(max_length=1000, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ("action", "effective_from", "id")
+        verbose_name = "status change"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(effective_from__isnull=False) | Q(caused_by__isnull=False),
+                name="%(app_label)s_%(class)s_dated",
+            ),
+            models.CheckConstraint(
+                condition=~Q(source_url="") | Q(caused_by__isnull=False),
+                name="%(app_label)s_%(class)s_has_source",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ActionStatus.values),
+                name="%(app_label)s_%(class)s_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(caused_by=models.F("action")),
+                name="%(app_label)s_%(class)s_not_its_own_cause",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} from {self.on}"
+
+    @property
+    def on(self) -> date | None:
+        """The date of the change: its own, or its cause's."""
+        if self.effective_from is not None:
+            return self.effective_from
+        return self.caused_by.issued_on if self.caused_by is not None else None
+
+    @property
+    def source(self) -> str:
+        """Where the change is documented: its own source, or its cause's."""
+        if self.source_url:
+            return self.source_url
+        return self.caused_by.source_url if self.caused_by is not None else ""
+
     def clean(self) -> None:
         super().clean()
-        if self.status_since and self.issued_on and self.status_since < self.issued_on:
-            raise ValidationError({"status_since": "A status cannot start before the action."})
+        if self.caused_by_id and self.caused_by_id == self.action_id:
+            raise ValidationError({"caused_by": "An action cannot change its own status."})
+        if self.effective_from is None and not self.caused_by_id:
+            raise ValidationError(
+                {"effective_from": "Give the date of the change, or the ruling that made it."}
+            )
+        if not self.source_url and not self.caused_by_id:
+            raise ValidationError(
+                {"source_url": "Give the source of the change, or the ruling that made it."}
+            )
+        if self.effective_from and not self.date_precision:
+            self.date_precision = DatePrecision.DAY
+        on = self.on
+        if on and self.action_id and on < self.action.issued_on:
+            raise ValidationError(
+                {"effective_from": "A status cannot change before the action was issued."}
+            )
+
+
+class ActionBlock(models.Model):
+    """What an injunction or rescission blocks: one adverse action, on the listed programs (on
+    every program that action covers when none are listed). It protects the jurisdictions the
+    protective action reaches: its listed plaintiffs, or everyone for a nationwide order."""
+
+    protector = models.ForeignKey(
+        to="compliance.FederalAction", on_delete=models.CASCADE, related_name="blocks"
+    )
+    blocked = models.ForeignKey(
+        to="compliance.FederalAction", on_delete=models.CASCADE, related_name="blocked_by"
+    )
+    programs = models.ManyToManyField(to="grants.GrantProgram", related_name="+", blank=True)
+    notes = models.TextField(blank=True)
+    history = HistoricalRecords(m2m_fields=[programs])
+
+    class Meta:
+        ordering = ("protector", "blocked")
+        verbose_name = "blocked action"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["protector", "blocked"], name="%(app_label)s_%(class)s_unique_pair"
+            ),
+            models.CheckConstraint(
+                condition=~Q(protector=models.F("blocked")),
+                name="%(app_label)s_%(class)s_not_itself",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.protector} blocks {self.blocked}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.protector_id and self.protector.effect not in PROTECTIVE_EFFECTS:
+            raise ValidationError(
+                {"protector": "Only an injunction or a rescission blocks other actions."}
+            )
+        if self.blocked_id and self.blocked_id == self.protector_id:
+            raise ValidationError({"blocked": "An action cannot block itself."})
 
 
 class RiskAssessment(models.Model):
@@ -192,6 +324,7 @@ class RiskAssessment(models.Model):
     stance = models.CharField(max_length=16)
     programs = models.JSONField(default=list, help_text="Per-program breakdown.")
     drivers = models.JSONField(default=list, help_text="Evidence with contributions.")
+    data_gaps = models.JSONField(default=list, help_text="What the figures lacked.")
     fingerprint = models.CharField(max_length=64)
 
     class Meta:
@@ -222,3 +355,85 @@ class RiskAssessment(models.Model):
             f"{self.jurisdiction} {self.computed_at:%Y-%m-%d %H:%M}: "
             f"${self.funding_at_risk_usd:,} ({self.level})"
         )
+
+
+class RiskTimelinePoint(models.Model):
+    """A jurisdiction's figures as the records stood on one date: one point of its timeline.
+
+    Points fall on every date an input changes (a statement, an action's issue or status
+    change, a stance change, a figure's publication, the turn of a fiscal year) and on the
+    first of every month between, from its earliest record to today. The pipeline keeps them
+    current; ``events`` lists what changed on the date.
+    """
+
+    jurisdiction = models.ForeignKey(
+        to="jurisdictions.Jurisdiction", on_delete=models.CASCADE, related_name="timeline"
+    )
+    on = models.DateField()
+    # The jurisdiction's state and kind when the point was written: the national totals
+    # (TimelineTotal) it was counted in.
+    state = models.CharField(max_length=2)
+    kind = models.CharField(max_length=16)
+    method_version = models.CharField(max_length=20)
+    exposure_usd = models.BigIntegerField()
+    max_at_risk_usd = models.BigIntegerField()
+    funding_at_risk_usd = models.BigIntegerField()
+    score = models.PositiveSmallIntegerField()
+    level = models.CharField(max_length=16, choices=RiskLevel.choices)
+    stance = models.CharField(max_length=16)
+    data_gaps = models.JSONField(default=list)
+    events = models.JSONField(default=list, help_text="[{type, id, label}] of the date.")
+
+    class Meta:
+        ordering = ("jurisdiction", "on")
+        verbose_name = "timeline point"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "on"], name="%(app_label)s_%(class)s_unique_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction_id} {self.on}: ${self.funding_at_risk_usd:,}"
+
+
+# The summed columns of TimelineTotal, in order: a jurisdiction counted, its money, its level
+# (one of the level columns) and whether it has no award data.
+TOTAL_COLUMNS = (
+    "jurisdictions", "exposure_usd", "max_at_risk_usd", "funding_at_risk_usd",
+    *(f"level_{level}" for level in LEVELS), "no_awards",
+)  # fmt: skip
+
+
+class TimelineTotal(models.Model):
+    """National timeline, kept as changes: on each date, how the sums over the jurisdictions
+    of one state, kind and stance (on that date) moved. The totals on a date are the running
+    sums up to it; filters by state, kind or stance select rows before summing. The recompute
+    adds and subtracts these changes in the transaction that rewrites a timeline."""
+
+    on = models.DateField()
+    state = models.CharField(max_length=2)
+    kind = models.CharField(max_length=16)
+    stance = models.CharField(max_length=16)
+    jurisdictions = models.BigIntegerField(default=0)
+    exposure_usd = models.BigIntegerField(default=0)
+    max_at_risk_usd = models.BigIntegerField(default=0)
+    funding_at_risk_usd = models.BigIntegerField(default=0)
+    level_none = models.BigIntegerField(default=0)
+    level_low = models.BigIntegerField(default=0)
+    level_elevated = models.BigIntegerField(default=0)
+    level_high = models.BigIntegerField(default=0)
+    level_severe = models.BigIntegerField(default=0)
+    no_awards = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ("on", "state", "kind", "stance")
+        verbose_name = "national timeline change"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["on", "state", "kind", "stance"], name="%(app_label)s_%(class)s_unique_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.on} {self.state} {self.kind} {self.stance}"

@@ -20,7 +20,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from .selectors.stale import jurisdiction_ids_stale
-from .services.recompute import risk_assessment_record, risk_assessments_record_many
+from .services.recompute import risk_assessment_record, risk_refresh_all
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ def refresh_all_jurisdictions_task() -> int:
     Figures depend on the date even when no record changes (statements lose weight with age,
     fiscal years turn), so beat runs this once a day; unchanged results write no history.
     """
-    summary = risk_assessments_record_many()
+    summary = risk_refresh_all()
     logger.info(
         "Daily refresh: %d jurisdictions in %.1f s, %d new history rows",
         summary.computed, summary.seconds, summary.history_rows,

@@ -11,7 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from compliance.core.admin import CsvImportAdminMixin, ServiceAdminMixin
 
-from .models import GrantAward, GrantProgram
+from .models import GrantAward, GrantAwardShare, GrantProgram
 from .services import AWARD_CSV_OPTIONAL, AWARD_CSV_REQUIRED, award_import_csv
 
 
@@ -22,6 +22,13 @@ class GrantProgramAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     readonly_fields = ("created_at", "updated_at")
 
 
+class GrantAwardShareInline(admin.TabularInline):
+    model = GrantAwardShare
+    extra = 0
+    fields = ("jurisdiction", "amount_usd", "source_url", "notes")
+    autocomplete_fields = ("jurisdiction",)
+
+
 class GrantAwardAdmin(CsvImportAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin):
     list_display = (
         "jurisdiction",
@@ -29,10 +36,11 @@ class GrantAwardAdmin(CsvImportAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin
         "program",
         "fiscal_year",
         "amount_usd",
-        "amount_type",
-        "is_approximate",
+        "figure_kind",
+        "approximate",
     )
-    list_filter = ("fiscal_year", "amount_type", "is_approximate", "program")
+    list_filter = ("fiscal_year", "figure_kind", "approximate", "program")
+    inlines = (GrantAwardShareInline,)
     search_fields = ("jurisdiction__name", "program_label", "award_id")
     autocomplete_fields = ("jurisdiction", "program")
     list_select_related = ("jurisdiction", "program")

@@ -2,6 +2,9 @@
 
 from django.db import models
 
+from compliance.core.choices import text_choices
+from compliance.risk.weights import FIGURE_KINDS
+
 
 class Agency(models.TextChoices):
     DOJ = "DOJ", "Department of Justice"
@@ -13,9 +16,5 @@ class Agency(models.TextChoices):
     OTHER = "OTHER", "Other agency"
 
 
-class AmountType(models.TextChoices):
-    AWARD = "award", "Award (obligated)"
-    ALLOCATION = "allocation", "Formula allocation"
-    ELIGIBLE_ALLOCATION = "eligible_allocation", "Eligible allocation"
-    BUDGETED_FEDERAL_REVENUE = "budgeted_federal_revenue", "Budgeted federal revenue"
-    ESTIMATE = "estimate", "Estimate"
+# The kind of a money figure: the engine's list (award, allocation, estimate, budget).
+FigureKind = text_choices("FigureKind", FIGURE_KINDS)

@@ -11,7 +11,7 @@ from compliance.core.filtering import (
     StrictChoiceFilter,
 )
 
-from .choices import Agency, AmountType
+from .choices import Agency, FigureKind
 from .models import GrantAward, GrantProgram
 
 
@@ -37,7 +37,8 @@ class GrantAwardFilterSet(BaseFilterSet):
     min_amount = IntegerFilter(
         field_name="amount_usd", lookup_expr="gte", label="At least this many dollars."
     )
-    amount_type = StrictChoiceFilter(choices=AmountType.choices, label="Kind of figure.")
+    figure_kind = StrictChoiceFilter(choices=FigureKind.choices, label="Kind of figure.")
+    approximate = django_filters.BooleanFilter(label="Only approximate (or only exact) figures.")
     ordering = StableOrderingFilter(
         fields=("fiscal_year", "amount_usd"),
         tie_break=("pk",),

@@ -22,17 +22,20 @@ from compliance.core.csv_import import (
     imported_rows_create,
     line_errors,
 )
+from compliance.risk.timeline import figure_usable_on
 from jurisdictions.models import Jurisdiction
 
-from .choices import AmountType
+from .choices import FigureKind
 from .models import GrantAward, GrantProgram
 
-# Sent inside the import's transaction with ``jurisdiction_ids`` (a set of ints).
+# Sent inside the import's transaction with ``jurisdiction_ids`` (a set of ints) and ``since``
+# (the first date the new figures count, None for "from the beginning").
 awards_imported = Signal()
 
 AWARD_CSV_REQUIRED = ("jurisdiction", "fiscal_year", "amount_usd", "source_url")
 AWARD_CSV_OPTIONAL = (
-    "program", "program_label", "amount_type", "is_approximate", "award_id", "notes",
+    "program", "program_label", "figure_kind", "approximate", "published_on",
+    "published_on_precision", "award_id", "notes",
 )  # fmt: skip
 
 
@@ -41,7 +44,8 @@ def award_import_csv(*, file: IO[Any], user: Any | None = None) -> ImportResult:
 
     Columns: jurisdiction (slug), fiscal_year, amount_usd (whole dollars), source_url, and
     optionally program (Assistance Listing number; empty for a cross-program figure, which
-    then needs program_label), program_label, amount_type, is_approximate, award_id, notes.
+    then needs program_label), program_label, figure_kind, approximate, published_on
+    (YYYY-MM-DD) and published_on_precision, award_id, notes.
     Rows are created in bulk with their history; the jurisdictions they name are then marked
     stale once, through ``awards_imported``.
     """
@@ -84,9 +88,9 @@ def award_import_csv(*, file: IO[Any], user: Any | None = None) -> ImportResult:
                 bounds = f"between {low} and {high}" if high else f"at least {low}"
                 problems.append(LineError(line, name, f"Must be {bounds}."))
             values[name] = str(number)
-        approximate = values["is_approximate"].lower()
+        approximate = values["approximate"].lower()
         if approximate not in TRUE_WORDS | FALSE_WORDS:
-            problems.append(LineError(line, "is_approximate", "Use true or false."))
+            problems.append(LineError(line, "approximate", "Use true or false."))
         if problems:
             result.errors.extend(problems)
             continue
@@ -95,8 +99,11 @@ def award_import_csv(*, file: IO[Any], user: Any | None = None) -> ImportResult:
             program_label=values["program_label"]
             or (program.short_name or program.name if program else ""),
             fiscal_year=values["fiscal_year"], amount_usd=values["amount_usd"],
-            amount_type=values["amount_type"] or AmountType.AWARD,
-            is_approximate=approximate in TRUE_WORDS, award_id=values["award_id"],
+            figure_kind=values["figure_kind"] or FigureKind.AWARD,
+            approximate=approximate in TRUE_WORDS,
+            published_on=values["published_on"] or None,
+            published_on_precision=values["published_on_precision"],
+            award_id=values["award_id"],
             notes=values["notes"], source_url=values["source_url"],
         )  # fmt: skip
         try:
@@ -104,7 +111,7 @@ def award_import_csv(*, file: IO[Any], user: Any | None = None) -> ImportResult:
         except ValidationError as error:
             result.errors.extend(line_errors(line, error))
             continue
-        key = (award.jurisdiction_id, award.program_label, award.fiscal_year, award.amount_type)
+        key = (award.jurisdiction_id, award.program_label, award.fiscal_year, award.figure_kind)
         if key in seen_keys:
             result.errors.append(
                 LineError(line, "__all__", f"Same award as line {seen_keys[key]}.")
@@ -127,7 +134,12 @@ def award_import_csv(*, file: IO[Any], user: Any | None = None) -> ImportResult:
         rows=awards,
         user=user,
         jurisdictions_changed=lambda ids: awards_imported.send(
-            sender=GrantAward, jurisdiction_ids=ids
+            sender=GrantAward,
+            jurisdiction_ids=ids,
+            since=min(
+                figure_usable_on(fiscal_year=a.fiscal_year, published_on=a.published_on)
+                for a in awards
+            ),
         ),
     )
     return result

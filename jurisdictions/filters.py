@@ -11,6 +11,7 @@ from compliance.core.filtering import (
     StableOrderingFilter,
     StrictChoiceFilter,
 )
+from compliance.risk.weights import DATA_GAPS
 
 from .choices import US_STATES, JurisdictionKind, OfficialRole, RiskLevel, StanceCode
 from .models import Jurisdiction, Official
@@ -40,6 +41,12 @@ class JurisdictionFilterSet(BaseFilterSet):
         tie_break=("name", "pk"),
         label="Sort by name, funding_at_risk_usd, risk_score or population; prefix - to reverse.",
     )
+    data_gaps = ChoiceListFilter(
+        choices=[("none", "none"), *((code, code) for code in DATA_GAPS)],
+        method="with_gaps",
+        label="`none` for complete records, or comma-separated gap codes (no_stance, "
+        "no_awards, stale_awards, approximate) that must all be present.",
+    )
     facets = ChoiceListFilter(
         choices=[(f, f) for f in FACET_FIELDS],
         method="skip",
@@ -49,6 +56,16 @@ class JurisdictionFilterSet(BaseFilterSet):
     class Meta:
         model = Jurisdiction
         fields: list[str] = []
+
+    def with_gaps(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        """``none``: no gap; else every listed gap (stored as comma-separated codes)."""
+        if not value:
+            return queryset
+        if "none" in value:
+            return queryset.filter(data_gaps="")
+        for code in value:
+            queryset = queryset.filter(data_gaps__regex=rf"(^|,){code}(,|$)")
+        return queryset
 
     def skip(self, queryset: QuerySet, name: str, value: object) -> QuerySet:
         """``facets`` shapes the response, not the rows."""

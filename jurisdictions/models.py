@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -34,11 +36,12 @@ RISK_COLUMNS = (
     "funding_at_risk_usd",
     "risk_score",
     "risk_level",
+    "data_gaps",
     "risk_computed_at",
     "risk_stale",
 )
 # The recompute pipeline's own bookkeeping (stale-marking protocol).
-PIPELINE_COLUMNS = ("risk_generation", "risk_stale_since")
+PIPELINE_COLUMNS = ("risk_generation", "risk_stale_since", "timeline_stale_from")
 
 slug_validator = RegexValidator(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "Lowercase words joined by hyphens.")
 fips_validator = RegexValidator(r"^(\d{2}|\d{5}|\d{7})$", "A Census GEOID of 2, 5 or 7 digits.")
@@ -79,6 +82,13 @@ class Jurisdiction(models.Model):
         blank=True,
         related_name="children",
     )
+    uei = models.CharField(
+        "SAM.gov Unique Entity IDs",
+        max_length=200,
+        blank=True,
+        help_text="The government's Unique Entity ID(s), separated by ';', for matching "
+        "USAspending recipients.",
+    )
     population = models.PositiveIntegerField(null=True, blank=True)
     population_year = models.PositiveSmallIntegerField(null=True, blank=True)
     notes = models.TextField(blank=True)
@@ -98,15 +108,27 @@ class Jurisdiction(models.Model):
         choices=RiskLevel.choices,
         default=RiskLevel.NONE,
     )
+    data_gaps = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        help_text="What the current figures lack, as comma-separated codes (empty: nothing).",
+    )
     risk_computed_at = models.DateTimeField(null=True, blank=True)
     risk_stale = models.BooleanField(default=True)
     risk_generation = models.BigIntegerField(
-        default=0, help_text="Bumped by every change that affects risk; see compliance.services."
+        default=0, help_text="Bumped by every change that affects risk (the recompute protocol)."
     )
     risk_stale_since = models.DateTimeField(
         null=True,
         blank=True,
         help_text="When the figures first went stale; the sweep re-queues old stale rows.",
+    )
+    timeline_stale_from = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The earliest date from which the timeline must be recomputed; empty when "
+        "it is current.",
     )
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -205,7 +227,13 @@ class Official(models.Model):
         max_length=200, blank=True, help_text="The office as the source words it, if narrower."
     )
     term_start = models.DateField(null=True, blank=True)
-    term_end = models.DateField(null=True, blank=True)
+    term_start_precision = models.CharField(
+        max_length=16, choices=DatePrecision.choices, blank=True
+    )
+    term_end = models.DateField(
+        null=True, blank=True, help_text="Empty while in office (or when not known)."
+    )
+    term_end_precision = models.CharField(max_length=16, choices=DatePrecision.choices, blank=True)
     notes = models.TextField(blank=True)
     source_url = models.URLField(max_length=1000)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -242,6 +270,18 @@ class Official(models.Model):
         super().clean()
         if self.term_start and self.term_end and self.term_end < self.term_start:
             raise ValidationError({"term_end": "The term cannot end before it starts."})
+        for day, precision in (("term_start", "term_start_precision"),
+                               ("term_end", "term_end_precision")):  # fmt: skip
+            if getattr(self, day) and not getattr(self, precision):
+                setattr(self, precision, DatePrecision.DAY)
+            elif not getattr(self, day):
+                setattr(self, precision, "")
+
+    def in_office_on(self, day: date) -> bool:
+        """In office on ``day``: within the term (an open end means still in office)."""
+        return (self.term_start is None or self.term_start <= day) and (
+            self.term_end is None or day <= self.term_end
+        )
 
 
 def _stance_constraints() -> list[models.BaseConstraint]:

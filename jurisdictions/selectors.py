@@ -9,10 +9,11 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from compliance.risk import stance_at
+from compliance.risk import stance_at, stance_since
 
-from .choices import RiskLevel
+from .choices import RiskLevel, StanceCode
 from .models import RISK_COLUMNS, Jurisdiction, Official, PolicyStance
 
 RISK_LEVELS: tuple[str, ...] = tuple(RiskLevel.values)
@@ -27,24 +28,35 @@ def stance_timeline(*, jurisdiction_id: int, as_of: date | None = None) -> list[
     return list(periods.order_by("effective_from"))
 
 
-def stance_on(*, jurisdiction_id: int, on: date) -> PolicyStance | None:
-    """The stance period in force on a date by the engine's rule (``stance_at``), or None
-    (the stance is then ``unknown``)."""
-    return stance_at(stance_timeline(jurisdiction_id=jurisdiction_id, as_of=on), on)
+def stance_on(*, jurisdiction_id: int, on: date) -> tuple[str, date | None]:
+    """The stance in force on a date and when its unbroken run began, by the engine's rules
+    (``stance_at``, ``stance_since``); ``unknown`` and None without a stance period."""
+    periods = stance_timeline(jurisdiction_id=jurisdiction_id, as_of=on)
+    period = stance_at(periods, on)
+    if period is None:
+        return StanceCode.UNKNOWN.value, None
+    return period.code, stance_since(periods, on)
 
 
-def officials_in_office(*, jurisdiction_id: int, on: date | None = None) -> QuerySet[Official]:
-    """Officials of a jurisdiction; with ``on``, those whose known term covers that date.
+def officials_by_term(
+    *, jurisdiction_id: int, on: date | None = None
+) -> tuple[list[Official], list[Official]]:
+    """A jurisdiction's officials in office on ``on`` (today by default) and the others
+    (former, or not yet in office), each newest term first. A term with no end is still
+    running; a missing start is read as open on that side."""
+    day = on or timezone.localdate()
+    current: list[Official] = []
+    former: list[Official] = []
+    for official in Official.objects.filter(jurisdiction_id=jurisdiction_id).order_by(
+        "role", F("term_start").desc(nulls_last=True), "name"
+    ):
+        (current if official.in_office_on(day) else former).append(official)
+    return current, former
 
-    A missing start or end date is read as open on that side, since most terms in the
-    reference data carry no dates.
-    """
-    officials = Official.objects.filter(jurisdiction_id=jurisdiction_id)
-    if on is not None:
-        officials = officials.filter(Q(term_start__isnull=True) | Q(term_start__lte=on)).filter(
-            Q(term_end__isnull=True) | Q(term_end__gte=on)
-        )
-    return officials.order_by("role", "-term_start", "name")
+
+def officials_in_office(*, jurisdiction_id: int, on: date | None = None) -> list[Official]:
+    """A jurisdiction's officials in office on ``on`` (today by default)."""
+    return officials_by_term(jurisdiction_id=jurisdiction_id, on=on)[0]
 
 
 # --- National ranking (the dashboard and the list read the denormalised risk_* columns) ---

@@ -8,11 +8,17 @@ import factory
 from django.contrib.auth import get_user_model
 from factory.django import DjangoModelFactory
 
-from compliance.choices import ActionEffect, ActionKind, ActionStatus, StatementPosition
+from compliance.choices import ActionEffect, ActionKind, StatementPosition
 from compliance.models import FederalAction, RiskAssessment, Statement
-from grants.choices import Agency, AmountType
+from grants.choices import Agency, FigureKind
 from grants.models import GrantAward, GrantProgram
-from jurisdictions.choices import JurisdictionKind, OfficialRole, StanceBasis, StanceCode
+from jurisdictions.choices import (
+    DatePrecision,
+    JurisdictionKind,
+    OfficialRole,
+    StanceBasis,
+    StanceCode,
+)
 from jurisdictions.models import Jurisdiction, Official, PolicyStance
 
 
@@ -56,6 +62,10 @@ class OfficialFactory(DjangoModelFactory[Official]):
     jurisdiction = factory.SubFactory(JurisdictionFactory)
     name = factory.Sequence(lambda n: f"Official {n}")
     role = OfficialRole.MAYOR
+    term_start = None
+    term_end = None
+    term_start_precision = factory.LazyAttribute(lambda o: "day" if o.term_start else "")
+    term_end_precision = factory.LazyAttribute(lambda o: "day" if o.term_end else "")
     source_url = "https://example.org/official"
 
 
@@ -92,7 +102,10 @@ class GrantAwardFactory(DjangoModelFactory[GrantAward]):
     program = factory.SubFactory(GrantProgramFactory)
     fiscal_year = 2025
     amount_usd = 1_000_000
-    amount_type = AmountType.AWARD
+    figure_kind = FigureKind.AWARD
+    # Public from the first day of its fiscal year (1 October of the year before).
+    published_on = factory.LazyAttribute(lambda award: dt.date(award.fiscal_year - 1, 10, 1))
+    published_on_precision = DatePrecision.DAY
     source_url = "https://example.org/award"
 
 
@@ -119,7 +132,6 @@ class FederalActionFactory(DjangoModelFactory[FederalAction]):
     title = factory.Sequence(lambda n: f"Letter {n}")
     issued_on = dt.date(2025, 2, 1)
     effect = ActionEffect.THREAT
-    status = ActionStatus.IN_EFFECT
     source_url = "https://example.org/action"
 
     @factory.post_generation

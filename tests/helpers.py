@@ -191,11 +191,16 @@ def wait_for(check: Callable[[], object], timeout: float = 30.0, what: str = "")
 
 
 def settled(city: Jurisdiction) -> Callable[[], RiskAssessment | None]:
-    """A check that is true once the city is fresh and has a history row."""
+    """A check that is true once the city is fresh, its timeline current, and it has a history
+    row."""
 
     def check() -> RiskAssessment | None:
-        row = Jurisdiction.objects.filter(pk=city.pk).values_list("risk_stale", flat=True).first()
-        if row is not False:
+        row = (
+            Jurisdiction.objects.filter(pk=city.pk)
+            .values_list("risk_stale", "timeline_stale_from")
+            .first()
+        )
+        if row != (False, None):
             return None
         return RiskAssessment.objects.filter(jurisdiction=city).order_by("-computed_at").first()
 

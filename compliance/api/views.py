@@ -17,26 +17,36 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from compliance.core.dates import EARLIEST
 from compliance.core.pagination import StandardPagination
 from compliance.core.viewsets import FORMAT_PARAMETER, ApiViewSetMixin
 from compliance.filters import FederalActionFilterSet, StatementFilterSet
-from compliance.models import FederalAction, Statement
+from compliance.models import ActionBlock, FederalAction, FederalActionStatus, Statement
+from compliance.risk.weights import METHOD_VERSION
 from compliance.selectors.figures import jurisdiction_figures, risk_history
+from compliance.selectors.timeline import jurisdiction_timeline, national_timeline, risk_changes
 from compliance.services import records
 from grants.models import GrantProgram
 from jurisdictions.api.serializers import UrlPrefixes
 from jurisdictions.api.views import JurisdictionViewSet, jurisdiction_record_data
+from jurisdictions.choices import US_STATES, JurisdictionKind, StanceCode
 from jurisdictions.models import Jurisdiction
 from jurisdictions.selectors import stance_on
 
 from .serializers import (
+    ChangesParamsSerializer,
     FederalActionSerializer,
     JurisdictionRiskDetailSerializer,
+    JurisdictionTimelineSerializer,
+    NationalTimelineSerializer,
+    PeriodParamsSerializer,
     RiskAssessmentSerializer,
+    RiskChangesSerializer,
     StatementSerializer,
 )
 
@@ -134,6 +144,16 @@ class FederalActionViewSet(WritableViewSet):
     queryset = FederalAction.objects.prefetch_related(
         Prefetch("targets", queryset=Jurisdiction.objects.only("id", "slug").order_by("slug")),
         Prefetch("programs", queryset=GrantProgram.objects.only("id", "aln").order_by("aln")),
+        Prefetch(
+            "status_changes",
+            queryset=FederalActionStatus.objects.select_related("caused_by").order_by(
+                "effective_from", "pk"
+            ),
+        ),
+        Prefetch(
+            "blocks",
+            queryset=ActionBlock.objects.prefetch_related("programs").order_by("blocked_id"),
+        ),
     )
     serializer_class = FederalActionSerializer
     filterset_class = FederalActionFilterSet
@@ -141,10 +161,11 @@ class FederalActionViewSet(WritableViewSet):
 
     def perform_create(self, serializer: BaseSerializer) -> None:
         data = dict(serializer.validated_data)
-        targets, programs = data.pop("targets", ()), data.pop("programs", ())
-        serializer.instance = records.federal_action_create(
-            action=FederalAction(**data), targets=targets, programs=programs
-        )
+        relations = {
+            name: data.pop(name, ()) for name in ("targets", "programs", "status_changes", "blocks")
+        }
+        action = records.federal_action_create(action=FederalAction(**data), **relations)
+        serializer.instance = self.get_queryset().get(pk=action.pk)
 
     def perform_update(self, serializer: BaseSerializer) -> None:
         updated = records.federal_action_update(
@@ -197,7 +218,69 @@ class JurisdictionRiskViewSet(JurisdictionViewSet):
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         if self.action == "risk_history":
             return RiskAssessmentSerializer
+        if self.action == "timeline":
+            return JurisdictionTimelineSerializer
+        if self.action == "changes":
+            return RiskChangesSerializer
         return super().get_serializer_class()
+
+    @extend_schema(
+        summary="The jurisdiction's figures on every date an input changed, and monthly",
+        description=(
+            "Its figures as the records stood on each date a record changed them (a statement, "
+            "an action's issue or status change, a stance change, a figure's publication) and on "
+            "the first of every month between, from its earliest record to today, oldest "
+            "first. `format=csv` gives one row a point."
+        ),
+        parameters=[
+            FORMAT_PARAMETER,
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First date (YYYY-MM-DD)."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last date (default today)."),
+        ],
+        filters=False,
+    )
+    @action(detail=True, filterset_class=None, pagination_class=None)
+    def timeline(self, request: Request, slug: str | None = None) -> Any:
+        jurisdiction = self.get_object()
+        params = PeriodParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        points = jurisdiction_timeline(
+            jurisdiction_id=jurisdiction.pk,
+            start=params.validated_data.get("start"),
+            end=params.validated_data.get("end"),
+        )
+        if getattr(request.accepted_renderer, "format", "json") == "csv":
+            return self.export_rows_csv(
+                [_flat_point(point) for point in points], f"timeline-{jurisdiction.slug}"
+            )
+        body = {"slug": jurisdiction.slug, "method_version": METHOD_VERSION, "points": points}
+        return Response(JurisdictionTimelineSerializer(body).data)
+
+    @extend_schema(
+        summary="What changed between two dates: both figures and every driver that moved",
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, required=True,
+                             description="The earlier date (YYYY-MM-DD)."),
+            OpenApiParameter("to", OpenApiTypes.DATE, required=True,
+                             description="The later date (YYYY-MM-DD)."),
+        ],
+        filters=False,
+    )  # fmt: skip
+    @action(detail=True, filterset_class=None, pagination_class=None)
+    def changes(self, request: Request, slug: str | None = None) -> Any:
+        jurisdiction = self.get_object()
+        params = ChangesParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        before, after, drivers = risk_changes(
+            jurisdiction_id=jurisdiction.pk,
+            start=params.validated_data["start"],
+            end=params.validated_data["end"],
+        )
+        body = {
+            "slug": jurisdiction.slug, "method_version": METHOD_VERSION, "start": before,
+            "end": after, "drivers": drivers,
+        }  # fmt: skip
+        return Response(RiskChangesSerializer(body).data)
 
     def detail_data(self, request: Request, jurisdiction: Jurisdiction) -> dict[str, Any]:
         """The stored record, with the figures of the latest assessment or, with ``as_of``
@@ -216,15 +299,12 @@ class JurisdictionRiskViewSet(JurisdictionViewSet):
                 funding_at_risk_usd=figures.funding_at_risk_usd,
                 risk_score=figures.score,
                 risk_level=figures.level,
+                data_gaps=figures.data_gaps,
                 risk_computed_at=None,
             )
         if as_of is not None:
-            period = stance_on(jurisdiction_id=jurisdiction.pk, on=as_of)
-            data.update(
-                stance=period.code if period else "unknown",
-                stance_since=period.effective_from if period else None,
-                risk_stale=False,
-            )
+            stance, since = stance_on(jurisdiction_id=jurisdiction.pk, on=as_of)
+            data.update(stance=stance, stance_since=since, risk_stale=False)
         data.update(
             method_version=figures.method_version,
             as_of=figures.as_of,
@@ -251,3 +331,85 @@ class JurisdictionRiskViewSet(JurisdictionViewSet):
             return self.export_csv(history)
         page = self.paginate_queryset(history)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+def _flat_point(point: dict[str, Any]) -> dict[str, Any]:
+    """A timeline point as one CSV row: gaps and event labels joined."""
+    return {
+        **{name: point[name] for name in TIMELINE_CSV_COLUMNS if name in point},
+        "events": "; ".join(event["label"] for event in point.get("events", ())),
+    }
+
+
+TIMELINE_CSV_COLUMNS = (
+    "date", "exposure_usd", "max_at_risk_usd", "funding_at_risk_usd", "risk_score",
+    "risk_level", "stance", "data_gaps", "events",
+)  # fmt: skip
+
+
+class NationalTimelineParamsSerializer(PeriodParamsSerializer):
+    state = serializers.MultipleChoiceField(
+        choices=list(US_STATES), required=False, help_text="Two-letter state codes."
+    )
+    kind = serializers.MultipleChoiceField(choices=JurisdictionKind.choices, required=False)
+    stance = serializers.MultipleChoiceField(
+        choices=StanceCode.choices, required=False, help_text="Stance on each date."
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="National totals over time",
+        description=(
+            "The sums of every jurisdiction's timeline (filters `state`, `kind`, and `stance` "
+            "on each date; each repeatable or comma-separated), on the first of every month and "
+            "on the date of every federal action and status change. `format=csv` gives one row "
+            "a point."
+        ),
+        parameters=[
+            FORMAT_PARAMETER,
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First date (YYYY-MM-DD)."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last date (default today)."),
+            OpenApiParameter("state", OpenApiTypes.STR, description="Two-letter state code."),
+            OpenApiParameter("kind", OpenApiTypes.STR, description="Kind of jurisdiction."),
+            OpenApiParameter("stance", OpenApiTypes.STR, description="Stance on the date."),
+        ],
+        responses=NationalTimelineSerializer,
+    )
+)
+class NationalTimelineViewSet(ApiViewSetMixin, viewsets.ViewSet):
+    """National totals by date, from the jurisdictions' timelines."""
+
+    export_filename = "national-timeline"
+    permission_classes = [AllowAny]  # read-only: the ViewSet offers GET alone
+    http_method_names = ["get", "head", "options"]
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        query = {
+            name: [v for value in request.query_params.getlist(name) for v in value.split(",") if v]
+            for name in ("state", "kind", "stance")
+        }  # fmt: skip
+        params = NationalTimelineParamsSerializer(
+            data={
+                **{k: v for k, v in request.query_params.items() if k in ("from", "to")},
+                **{k: v for k, v in query.items() if v},
+            }
+        )
+        params.is_valid(raise_exception=True)
+        found = params.validated_data
+        points = national_timeline(
+            state=sorted(found.get("state", ())), kind=sorted(found.get("kind", ())),
+            stance=sorted(found.get("stance", ())), start=found.get("start"),
+            end=found.get("end"),
+        )  # fmt: skip
+        if getattr(request.accepted_renderer, "format", "json") == "csv":
+            rows = [
+                {**{k: v for k, v in p.items() if k not in ("by_level", "events")},
+                 **{f"level_{level}": count for level, count in p["by_level"].items()},
+                 "events": "; ".join(e["label"] for e in p["events"])}
+                for p in points
+            ]  # fmt: skip
+            return self.export_rows_csv(rows, "national-timeline")
+        return Response(
+            NationalTimelineSerializer({"method_version": METHOD_VERSION, "points": points}).data
+        )

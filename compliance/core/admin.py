@@ -91,17 +91,31 @@ class ServiceAdminMixin:
             self.delete_record(request, obj)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        """Inline rows through the services of their own admin (or the generic ones)."""
-        related = self.admin_site._registry.get(formset.model, self)  # type: ignore[attr-defined]
+        """Inline rows through the services of their own model's admin, or the generic ones
+        (whole-record validation) when it has none; their many-to-many fields too."""
+        related = self.admin_site._registry.get(formset.model)  # type: ignore[attr-defined]
+        services = related if isinstance(related, ServiceAdminMixin) else ServiceAdminMixin()
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
-            related.delete_record(request, obj)
+            services.delete_record(request, obj)
         changed = {id(obj): names for obj, names in formset.changed_objects}
+        m2m = {
+            id(inline.instance): {
+                name: list(inline.cleaned_data[name])
+                for name in inline.fields
+                if name in inline.cleaned_data
+                and getattr(inline.instance._meta.get_field(name), "many_to_many", False)
+            }
+            for inline in formset.forms
+            if hasattr(inline, "cleaned_data")
+        }
         for obj in instances:
+            relations = m2m.get(id(obj), {})
             if obj.pk is None:
-                related.create_record(request, obj)
+                services.create_record(request, obj, relations)
             else:
-                related.update_record(request, obj, self.changed_values(obj, changed[id(obj)]))
+                data = self.changed_values(obj, changed.get(id(obj), ()))
+                services.update_record(request, obj, {**data, **relations})
 
     def history_form_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None

@@ -72,13 +72,9 @@ class CSVRenderer(BaseRenderer):
         else:
             rows = list(data)
         view = (renderer_context or {}).get("view")
-        header: list[str]
-        if view is not None and hasattr(view, "csv_header"):
-            header = view.csv_header()
-        elif rows:
-            header = list(rows[0])
-        else:
-            header = []
+        header = view.csv_header() if view is not None and hasattr(view, "csv_header") else None
+        if header is None:
+            header = list(rows[0]) if rows else []
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(header)

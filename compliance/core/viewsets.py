@@ -36,8 +36,12 @@ class ApiViewSetMixin:
 
     export_filename: str = "export"
 
-    def csv_header(self) -> list[str]:
-        return list(self.get_serializer().fields)  # type: ignore[attr-defined]
+    def csv_header(self) -> list[str] | None:
+        """The CSV columns: the serializer's fields, or None (the first row's keys) for a view
+        without one."""
+        if not hasattr(self, "get_serializer"):
+            return None
+        return list(self.get_serializer().fields)
 
     def wants_export(self, request: Request) -> bool:
         if request.query_params.get("page_size") != EXPORT_ALL:
@@ -55,10 +59,19 @@ class ApiViewSetMixin:
 
     def export_csv(self, queryset: QuerySet) -> StreamingHttpResponse:
         response = StreamingHttpResponse(
-            csv_stream(self.csv_header(), self.export_rows(queryset)),
+            csv_stream(self.csv_header() or [], self.export_rows(queryset)),
             content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="{self.export_filename}.csv"'
+        return response
+
+    def export_rows_csv(self, rows: list[dict[str, Any]], filename: str) -> StreamingHttpResponse:
+        """Rows already shaped (not a queryset) as a CSV download, header from the first."""
+        header = list(rows[0]) if rows else []
+        response = StreamingHttpResponse(
+            csv_stream(header, rows), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
         return response
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:

@@ -10,6 +10,9 @@ from pathlib import Path
 from django.db import models
 
 from compliance.core.csv_import import CsvFileError, csv_dict_reader
+from jurisdictions.choices import DatePrecision
+
+PRECISIONS = {value: value for value in DatePrecision.values}
 
 
 class ReferenceDataError(Exception):
@@ -82,6 +85,16 @@ class RowReader:
         except ValueError:
             self.fail(name, f"'{value}' is not a date (YYYY-MM-DD)")
         raise AssertionError  # unreachable: fail() raises
+
+    def precision(self, day_column: str, name: str | None = None) -> str:
+        """The precision cell of a date (``<day_column>_precision`` unless named): required
+        with its date, empty without it."""
+        name = name or f"{day_column}_precision"
+        if not self.text(day_column, required=False):
+            if self.text(name, required=False):
+                self.fail(name, "a precision without a date")
+            return ""
+        return self.choice(name, PRECISIONS)
 
     def boolean(self, name: str) -> bool:
         return self.choice(name, {"true": "1", "false": ""}) == "1"

@@ -8,6 +8,7 @@ field; nothing of that file is written.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,10 +21,12 @@ from django.db import IntegrityError, models, transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from compliance.choices import ActionEffect, ActionKind, ActionStatus, StatementPosition
-from compliance.models import FederalAction, Statement
-from compliance.services.stale import jurisdictions_mark_stale
-from grants.choices import Agency, AmountType
-from grants.models import GrantAward, GrantProgram
+from compliance.models import ActionBlock, FederalAction, FederalActionStatus, Statement
+from compliance.services.records import federal_action_status_refresh
+from compliance.services.stale import jurisdictions_mark_stale, recompute_deferred
+from compliance.tasks import recompute_enqueue
+from grants.choices import Agency, FigureKind
+from grants.models import GrantAward, GrantAwardShare, GrantProgram
 from jurisdictions.choices import (
     US_STATES,
     DatePrecision,
@@ -155,6 +158,18 @@ class ReferenceLoader:
             self.load_actions,
             self.load_awards,
         )
+        with recompute_deferred() as marked:
+            self._run_steps(steps, on_file)
+        # One recompute for the whole load, once every file is in (a failed file leaves the
+        # earlier ones marked: the sweep queues them).
+        recompute_enqueue(jurisdiction_ids=sorted(self.result.marked_ids | marked))
+        return self.result
+
+    def _run_steps(
+        self,
+        steps: Iterable[Callable[[], FileResult]],
+        on_file: Callable[[FileResult], None] | None,
+    ) -> None:
         for step in steps:
             with transaction.atomic():
                 touched_before = set(self.result.touched_jurisdiction_ids)
@@ -167,12 +182,13 @@ class ReferenceLoader:
                 else:
                     ids = self.result.touched_jurisdiction_ids - touched_before
                 if ids:
-                    file_result.marked_stale = jurisdictions_mark_stale(jurisdiction_ids=ids)
+                    file_result.marked_stale = jurisdictions_mark_stale(
+                        jurisdiction_ids=ids, enqueue=False
+                    )
                     self.result.marked_ids |= ids
             self.result.files.append(file_result)
             if on_file:
                 on_file(file_result)
-        return self.result
 
     def _reader(self, filename: str) -> RowReader:
         return RowReader(self.directory / filename)
@@ -208,6 +224,7 @@ class ReferenceLoader:
                         "state": state,
                         "fips": r.text("fips"),
                         "county_fips": r.text("county_fips", required=False),
+                        "uei": r.text("uei", required=False),
                         "slug": jurisdiction_slug(name=name, kind=kind, state=state),
                         "ocd_id": jurisdiction_ocd_id(name=name, kind=kind, state=state),
                         "population": r.integer("population", required=False),
@@ -301,7 +318,9 @@ class ReferenceLoader:
                         "role": role,
                         "title": "" if label.lower() == role.replace("_", " ") else label,
                         "term_start": r.day("term_start", required=False),
+                        "term_start_precision": r.precision("term_start"),
                         "term_end": r.day("term_end", required=False),
+                        "term_end_precision": r.precision("term_end"),
                         "notes": r.text("notes", required=False),
                         "source_url": r.url("source_url"),
                     },
@@ -390,12 +409,6 @@ class ReferenceLoader:
         return result
 
     # federal_actions.csv + federal_action_effects.csv
-    STATUS_BY_LABEL = {
-        "": ActionStatus.IN_EFFECT,
-        "in effect": ActionStatus.IN_EFFECT,
-        **{label.lower(): value for value, label in ActionStatus.choices},
-        **choice_values(ActionStatus),
-    }
     ALL_PROGRAMS = {"all federal funds", "all federal grants", "all federal payments"}
     AGENCY_SCOPES = {
         "all dot grants": ("DOT",),
@@ -468,8 +481,6 @@ class ReferenceLoader:
                         "date_precision": r.choice("date_precision", choice_values(DatePrecision)),
                         "summary": r.text("summary", required=False),
                         "effect": effect,
-                        "status": r.choice("status", self.STATUS_BY_LABEL, required=False)
-                        or ActionStatus.IN_EFFECT,
                         "targets_all_sanctuary": all_sanctuary,
                         "covers_all_programs": covers_all,
                         "programs_text": r.text("programs", required=False)[:500],
@@ -491,11 +502,105 @@ class ReferenceLoader:
             model=FederalAction, key_fields=("issued_on", "title"), rows=rows, result=result
         )
         relinked = self._link_actions(by_key, relations)
+        relinked += self._load_statuses(by_key)
+        relinked += self._load_scopes(by_key)
         if relinked and not result.created:
             result.updated += relinked
         if result.changed:
             self.result.touched_all = True
         return result
+
+    def _action(self, r: RowReader, actions: dict, day_column: str, title_column: str) -> Any:
+        key = (r.day(day_column), r.text(title_column))
+        if key not in actions:
+            r.fail(title_column, "no row with this date and title in federal_actions.csv")
+        return actions[key]
+
+    def _load_statuses(self, actions: dict[tuple[Any, ...], models.Model]) -> int:
+        """federal_action_statuses.csv: each action's dated status changes (replaced whole when
+        they differ); then each action's current status. Returns how many actions changed."""
+        filename = "federal_action_statuses.csv"
+        wanted: dict[int, list[tuple]] = {action.pk: [] for action in actions.values()}
+        for r in self._reader(filename).rows():
+            action = self._action(r, actions, "action_on", "title")
+            cause = None
+            if r.text("caused_by_title", required=False) or r.text(
+                "caused_by_action_on", required=False
+            ):
+                cause = self._action(r, actions, "caused_by_action_on", "caused_by_title")
+            on = r.day("status_from", required=cause is None)
+            wanted[action.pk].append(
+                (
+                    r.choice("status", choice_values(ActionStatus)),
+                    on,
+                    r.precision("status_from", "date_precision"),
+                    r.choice("applies_to", {"": "", "listed": "listed"}, required=False)
+                    == "listed",
+                    cause.pk if cause is not None else None,
+                    r.url("source_url", required=cause is None),
+                    r.text("notes", required=False),
+                )
+            )
+            day = on or cause.issued_on  # type: ignore[union-attr]
+            if day < action.issued_on:
+                r.fail("status_from", "the status changes before the action was issued")
+        fields = ("status", "effective_from", "date_precision", "listed_only", "caused_by_id",
+                  "source_url", "notes")  # fmt: skip
+        current: dict[int, list[tuple]] = defaultdict(list)
+        for row in FederalActionStatus.objects.order_by("pk").values_list("action_id", *fields):
+            current[row[0]].append(tuple(row[1:]))
+        changed = 0
+        for action_id, rows in wanted.items():
+            if sorted(rows, key=repr) == sorted(current.get(action_id, []), key=repr):
+                continue
+            changed += 1
+            FederalActionStatus.objects.filter(action_id=action_id).delete()
+            bulk_create_with_history(
+                [
+                    FederalActionStatus(action_id=action_id, **dict(zip(fields, row, strict=True)))
+                    for row in rows
+                ],
+                FederalActionStatus,
+            )
+        for action in actions.values():
+            federal_action_status_refresh(action=action)  # type: ignore[arg-type]
+        return changed
+
+    def _load_scopes(self, actions: dict[tuple[Any, ...], models.Model]) -> int:
+        """federal_action_scopes.csv: what each injunction or rescission blocks, on which
+        programs (replaced whole when it differs). Returns how many actions changed."""
+        wanted: dict[int, dict[int, frozenset[int]]] = {a.pk: {} for a in actions.values()}
+        for r in self._reader("federal_action_scopes.csv").rows():
+            protector = self._action(r, actions, "action_on", "title")
+            if protector.effect not in {"injunction", "rescission"}:
+                r.fail("title", "only an injunction or a rescission blocks other actions")
+            blocked = self._action(r, actions, "blocks_action_on", "blocks_title")
+            cell = r.text("programs")
+            programs: set[int] = set()
+            if cell != "all":
+                for aln in filter(None, (a.strip() for a in cell.split(";"))):
+                    if aln not in self.programs:
+                        r.fail("programs", f"{aln} is not in grant_programs.csv")
+                    programs.add(self.programs[aln].pk)
+            if blocked.pk in wanted[protector.pk]:
+                r.fail("blocks_title", "this action is already blocked by this row's action")
+            wanted[protector.pk][blocked.pk] = frozenset(programs)
+        current: dict[int, dict[int, frozenset[int]]] = defaultdict(dict)
+        blocks = ActionBlock.objects.prefetch_related("programs").order_by("pk")
+        for block in blocks:
+            current[block.protector_id][block.blocked_id] = frozenset(
+                p.pk for p in block.programs.all()
+            )
+        changed = 0
+        for protector_id, scope in wanted.items():
+            if scope == current.get(protector_id, {}):
+                continue
+            changed += 1
+            ActionBlock.objects.filter(protector_id=protector_id).delete()
+            for blocked_id, named in scope.items():
+                block = ActionBlock.objects.create(protector_id=protector_id, blocked_id=blocked_id)
+                block.programs.set(named)
+        return changed
 
     def _link_actions(
         self,
@@ -553,23 +658,89 @@ class ReferenceLoader:
                         "program_label": r.text("program"),
                         "fiscal_year": r.integer("fiscal_year"),
                         "amount_usd": r.integer("amount_usd"),
-                        "amount_type": r.choice("amount_type", choice_values(AmountType)),
-                        "is_approximate": r.boolean("approximate"),
+                        "figure_kind": r.choice("figure_kind", choice_values(FigureKind)),
+                        "approximate": r.boolean("approximate"),
+                        "published_on": r.day("published_on", required=False),
+                        "published_on_precision": r.precision("published_on"),
                         "award_id": r.text("award_id", required=False),
                         "notes": r.text("notes", required=False),
                         "source_url": r.url("source_url"),
                     },
                 )
             )
-        _upsert(
+        by_key = _upsert(
             model=GrantAward,
-            key_fields=("jurisdiction", "program_label", "fiscal_year", "amount_type"),
+            key_fields=("jurisdiction", "program_label", "fiscal_year", "figure_kind"),
             rows=rows,
             result=result,
         )
+        touched = {values["jurisdiction"] for _, values in rows}
+        shares, members = self._load_shares(by_key)
+        if shares and not result.created:
+            result.updated += shares
         if result.changed:
-            self._touch(*{values["jurisdiction"] for _, values in rows})
+            self._touch(*touched, *members)
         return result
+
+    def _load_shares(
+        self, awards: dict[tuple[Any, ...], models.Model]
+    ) -> tuple[int, set[Jurisdiction]]:
+        """grant_award_shares.csv: the members of joint awards and their shares (replaced whole
+        per award when they differ). Returns how many awards changed and their members."""
+        by_program = {
+            (award.jurisdiction_id, award.program.aln if award.program else "",  # type: ignore[attr-defined]
+             award.fiscal_year, award.figure_kind): award  # type: ignore[attr-defined]
+            for award in awards.values()
+        }  # fmt: skip
+        wanted: dict[int, dict[int, tuple]] = defaultdict(dict)
+        members: set[Jurisdiction] = set()
+        for r in self._reader("grant_award_shares.csv").rows():
+            agent = self._jurisdiction(r, "jurisdiction")
+            key = (agent.pk, r.text("assistance_listing"), r.integer("fiscal_year"),
+                   r.choice("figure_kind", choice_values(FigureKind)))  # fmt: skip
+            award = by_program.get(key)
+            if award is None:
+                r.fail("jurisdiction", "no award in grant_awards.csv has this agent, program, "
+                       "fiscal year and kind")  # fmt: skip
+            member = self._jurisdiction(r, "member")
+            if member.pk == agent.pk and not r.text("share_usd", required=False):
+                r.fail("share_usd", "the fiscal agent is listed only with its own share")
+            if member.pk in wanted[award.pk]:  # type: ignore[union-attr]
+                r.fail("member", "this member is listed twice for the award")
+            share = r.integer("share_usd", required=False)
+            wanted[award.pk][member.pk] = (  # type: ignore[union-attr]
+                share, r.text("notes", required=False), r.url("source_url"),
+            )  # fmt: skip
+            members.add(member)
+        for award_id, shares in wanted.items():
+            known = sum(share for share, _, _ in shares.values() if share is not None)
+            award = next(a for a in awards.values() if a.pk == award_id)
+            if known > award.amount_usd:  # type: ignore[attr-defined]
+                raise ReferenceDataError(
+                    "grant_award_shares.csv", None, "share_usd",
+                    f"the members' shares of {award} exceed its amount",
+                )  # fmt: skip
+        current: dict[int, dict[int, tuple]] = defaultdict(dict)
+        for award_id, member_id, share, notes, source in GrantAwardShare.objects.values_list(
+            "award_id", "jurisdiction_id", "amount_usd", "notes", "source_url"
+        ):
+            current[award_id][member_id] = (share, notes, source)
+        changed = 0
+        for award_id in {*wanted, *current}:
+            if wanted.get(award_id, {}) == current.get(award_id, {}):
+                continue
+            changed += 1
+            members.update(Jurisdiction.objects.filter(pk__in=list(current.get(award_id, {}))))
+            GrantAwardShare.objects.filter(award_id=award_id).delete()
+            bulk_create_with_history(
+                [
+                    GrantAwardShare(award_id=award_id, jurisdiction_id=member_id,
+                                    amount_usd=share, notes=notes, source_url=source)
+                    for member_id, (share, notes, source) in wanted.get(award_id, {}).items()
+                ],
+                GrantAwardShare,
+            )  # fmt: skip
+        return changed, members
 
 
 def _check_no_overlap(filename: str, rows: Iterable[tuple[int, dict[str, Any]]]) -> None:

@@ -17,7 +17,7 @@ import random
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, models, transaction
 from django.db.models import F
@@ -25,7 +25,15 @@ from django.utils import timezone
 from django.utils.text import slugify
 from tqdm import tqdm
 
-from compliance.models import FederalAction, RiskAssessment, Statement
+from compliance.core.dates import EARLIEST
+from compliance.models import (
+    FederalAction,
+    FederalActionStatus,
+    RiskAssessment,
+    RiskTimelinePoint,
+    Statement,
+    TimelineTotal,
+)
 from grants.models import GrantAward, GrantProgram
 from jurisdictions.choices import US_STATES
 from jurisdictions.models import Jurisdiction, PolicyStance
@@ -156,7 +164,7 @@ class SyntheticDataset:
             ids = [j["id"] for j in jurisdictions]
             Jurisdiction.objects.filter(pk__in=ids).update(
                 risk_stale=True, risk_generation=F("risk_generation") + 1,
-                risk_stale_since=self.now,
+                risk_stale_since=self.now, timeline_stale_from=EARLIEST,
             )  # fmt: skip
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -178,8 +186,13 @@ class SyntheticDataset:
         actions = FederalAction.objects.filter(title__startswith="Synthetic action ")
         FederalAction.targets.through.objects.filter(federalaction__in=actions).delete()
         FederalAction.programs.through.objects.filter(federalaction__in=actions).delete()
+        FederalActionStatus.objects.filter(action__in=actions)._raw_delete(connection.alias)
         actions._raw_delete(connection.alias)
         RiskAssessment.objects.filter(jurisdiction_id__in=ids)._raw_delete(connection.alias)
+        # Timelines and national totals are rebuilt whole by the recompute that follows.
+        RiskTimelinePoint.objects.all()._raw_delete(connection.alias)
+        TimelineTotal.objects.all()._raw_delete(connection.alias)
+        Jurisdiction.objects.exclude(pk__in=ids).update(timeline_stale_from=EARLIEST)
         # Synthetic rows of the (real) states are recognised by their source.
         for model in (GrantAward, Statement, PolicyStance):
             model.objects.filter(source_url=SOURCE)._raw_delete(connection.alias)
@@ -361,7 +374,7 @@ class SyntheticDataset:
                         "jurisdiction_id": j["id"], "program_id": program_id,
                         "program_label": f"{short} award {index}", "fiscal_year": year,
                         "amount_usd": int(self.rng.lognormvariate(11.5, 1.2)),
-                        "amount_type": "award", "source_url": SOURCE,
+                        "figure_kind": "award", "source_url": SOURCE,
                     }  # fmt: skip
                 produced += n
 
@@ -395,7 +408,7 @@ class SyntheticDataset:
         """A few all-sanctuary actions, the rest aimed at lists of jurisdictions."""
         loud = [j["id"] for j in jurisdictions if stances.get(j["id"]) in {"sanctuary", "partial"}]
         everyone = [j["id"] for j in jurisdictions]
-        rows, targets, covered = [], [], []
+        rows, targets, covered, changes = [], [], [], []
         for index in range(total):
             kind = ACTION_KINDS[self.rng.randrange(len(ACTION_KINDS))]
             issued = dt.date(2017, 1, 1) + dt.timedelta(days=self.rng.randrange(3_200))
@@ -405,8 +418,7 @@ class SyntheticDataset:
                 "kind": kind, "issuing_body": "Synthetic Department",
                 "effect": EFFECT_OF_KIND[kind],
                 "title": f"Synthetic action {index:04d}", "issued_on": issued,
-                "status": status, "status_since": None if status == "in_effect"
-                else issued + dt.timedelta(days=90),
+                "status": status,
                 "targets_all_sanctuary": index % 40 == 0,
                 "covers_all_programs": index % 7 == 0, "source_url": SOURCE,
             })  # fmt: skip
@@ -416,6 +428,12 @@ class SyntheticDataset:
                    .values_list("title", "pk"))  # fmt: skip
         for row in rows:
             action_id = ids[str(row["title"])]
+            if row["status"] != "in_effect":  # in effect for 90 days, then the status
+                changes.append({
+                    "action_id": action_id, "status": row["status"],
+                    "effective_from": cast(dt.date, row["issued_on"]) + dt.timedelta(days=90),
+                    "date_precision": "day", "source_url": SOURCE,
+                })  # fmt: skip
             if not row["targets_all_sanctuary"]:
                 pool = loud if loud and self.rng.random() < 0.8 else everyone
                 for jid in set(self.rng.sample(pool, min(len(pool), self.rng.randint(1, 60)))):
@@ -425,3 +443,4 @@ class SyntheticDataset:
                     covered.append({"federalaction_id": action_id, "grantprogram_id": program_id})
         copy_rows(FederalAction.targets.through, targets, now=self.now)
         copy_rows(FederalAction.programs.through, covered, now=self.now)
+        copy_rows(FederalActionStatus, changes, now=self.now)

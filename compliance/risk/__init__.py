@@ -6,7 +6,15 @@ method; its coefficients live in :mod:`compliance.risk.weights` and every assess
 :data:`METHOD_VERSION`.
 """
 
-from .engine import assess, federal_fiscal_year, level_for, stance_at
+from .engine import (
+    assess,
+    federal_fiscal_year,
+    level_for,
+    public_on,
+    stance_at,
+    stance_since,
+    status_on,
+)
 from .types import (
     ActionFact,
     Assessment,
@@ -35,5 +43,8 @@ __all__ = [
     "assess",
     "federal_fiscal_year",
     "level_for",
+    "public_on",
     "stance_at",
+    "stance_since",
+    "status_on",
 ]

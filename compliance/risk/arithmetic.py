@@ -55,15 +55,25 @@ def covers(action: ActionFact, aln: str) -> bool:
     return action.covers_all_programs or aln in action.programs
 
 
-def is_blocked(action: ActionFact, aln: str, protective: Sequence[ActionFact]) -> bool:
-    """Whether an injunction or rescission issued on or after the action covers ``aln``.
+def shields(shield: ActionFact, action: ActionFact, aln: str) -> bool:
+    """Whether a protective action blocks an adverse one on a program.
 
-    A court enjoins, and an agency rescinds, measures that exist: a later action is a new
-    measure that the earlier protection does not reach.
+    It blocks only what it names, on the programs its scope names (every program the blocked
+    action covers when none are named). With no recorded scope, it blocks the adverse actions
+    issued on or before it, on the programs it covers: a court enjoins, and an agency
+    rescinds, measures that exist; a later action is a new measure it does not reach.
     """
-    return any(
-        action.issued_on <= shield.issued_on and covers(shield, aln) for shield in protective
-    )
+    if shield.blocks:
+        return any(
+            block.action_id == action.id and (block.programs is None or aln in block.programs)
+            for block in shield.blocks
+        )
+    return action.issued_on <= shield.issued_on and covers(shield, aln)
+
+
+def is_blocked(action: ActionFact, aln: str, protective: Sequence[ActionFact]) -> bool:
+    """Whether any of the protective actions blocks the action on ``aln``."""
+    return any(shields(shield, action, aln) for shield in protective)
 
 
 def bear(
@@ -147,12 +157,17 @@ def disposition(factor: float, defiance: float, restraint: float) -> float:
 def statement_weights(
     statements: Iterable[StatementFact], as_of: date
 ) -> list[tuple[StatementFact, int, float]]:
-    """Statements that carry weight, with their age in days and their decayed signed weight."""
+    """Statements that carry weight, with their age in days and their decayed signed weight.
+
+    Age is counted to the first day of the as-of month (never below zero), so weights step once
+    a month and every figure holds from one dated change or month start to the next: the
+    figure as of any day equals the timeline's point in force that day."""
+    aged_to = as_of.replace(day=1)
     weighted = []
     for statement in statements:
         base = w.STATEMENT_WEIGHT.get(statement.position, 0.0)
         if base:
-            age = (as_of - statement.said_on).days
+            age = max((aged_to - statement.said_on).days, 0)
             weight = base * 0.5 ** (age / w.STATEMENT_HALF_LIFE_DAYS)
             if weight:  # not decayed to nothing (centuries old)
                 weighted.append((statement, age, weight))

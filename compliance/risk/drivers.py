@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from datetime import date
 
 from . import arithmetic as a
 from . import explain
@@ -20,6 +21,7 @@ def drivers_for(
     state: a.State,
     *,
     period: StancePeriod | None,
+    since: date | None,
     weighted: list[tuple[StatementFact, int, float]],
     adverse: list[ActionFact],
     protective: list[ActionFact],
@@ -27,7 +29,8 @@ def drivers_for(
     """Every driver of an assessment, largest contribution first."""
     drivers = _statement_drivers(state, weighted)
     if period is not None:
-        drivers.append(_stance_driver(state, period, weighted, adverse))
+        start = since or period.effective_from
+        drivers.append(_stance_driver(state, period, start, weighted, adverse))
     drivers.extend(_action_drivers(state, adverse))
     drivers.extend(_protection_drivers(state, adverse, protective))
     drivers.sort(key=_driver_order)
@@ -93,6 +96,20 @@ def _funding_at(state: a.State, k: float, changed: dict[str, list[int]] | None =
     return total
 
 
+def _driver(
+    kind: str, evidence_id: int, usd: int, points: float, sentence: str, label: str, on: date
+) -> Driver:
+    """A driver, with the side it weighs on: ``raises`` when the result would be lower
+    without it, ``protects`` when higher, ``none`` when it makes no difference on the date."""
+    if usd > 0 or (usd == 0 and points > 0):
+        role = "raises"
+    elif usd < 0 or points < 0:
+        role = "protects"
+    else:
+        role = "none"
+    return Driver(kind, evidence_id, usd, points, sentence, label=label, on=on, role=role)
+
+
 def _points(before: float, after: float) -> float:
     """A likelihood change in score points, rounded to two decimals (never ``-0.0``)."""
     return round(10_000.0 * (before - after)) / 100
@@ -112,6 +129,7 @@ def _driver_order(driver: Driver) -> tuple[int, float, str, int, str]:
 def _stance_driver(
     state: a.State,
     period: StancePeriod,
+    since: date,
     weighted: list[tuple[StatementFact, int, float]],
     adverse: list[ActionFact],
 ) -> Driver:
@@ -129,10 +147,9 @@ def _stance_driver(
         changed, jurisdiction = _recount(state.bearing, remove=unreached)
         usd = state.funding - _funding_at(state, k, changed)
         points = _points(state.likelihood, a.likelihood(jurisdiction, k))
-    sentence = explain.stance_sentence(
-        code=period.code, since=period.effective_from, usd=usd, points=points
-    )
-    return Driver("stance", period.id, usd, points, sentence)
+    sentence = explain.stance_sentence(code=period.code, since=since, usd=usd, points=points)
+    label = explain.stance_label(code=period.code, since=since)
+    return _driver("stance", period.id, usd, points, sentence, label, since)
 
 
 def _statement_drivers(
@@ -166,7 +183,10 @@ def _statement_drivers(
             usd=usd,
             points=points,
         )
-        drivers.append(Driver("statement", statement.id, usd, points, sentence))
+        label = explain.statement_label(position=statement.position, said_on=statement.said_on)
+        drivers.append(
+            _driver("statement", statement.id, usd, points, sentence, label, statement.said_on)
+        )
     return drivers
 
 
@@ -208,8 +228,19 @@ def _action_drivers(state: a.State, adverse: list[ActionFact]) -> list[Driver]:
             usd=usd,
             points=points,
         )
-        drivers.append(Driver("action", action.id, usd, points, sentence))
+        label = explain.action_label(
+            kind=action.kind, title=action.title, effect=action.effect, issued_on=action.issued_on
+        )
+        drivers.append(_driver("action", action.id, usd, points, sentence, label, action.issued_on))
     return drivers
+
+
+def _in_scope(shield: ActionFact, aln: str) -> bool:
+    """Whether a protective action's scope reaches a program: the programs its recorded blocks
+    name (all, for a block naming none), or, with no recorded scope, the programs it covers."""
+    if shield.blocks:
+        return any(block.programs is None or aln in block.programs for block in shield.blocks)
+    return a.covers(shield, aln)
 
 
 def _protection_drivers(
@@ -219,7 +250,7 @@ def _protection_drivers(
     drivers = []
     bearing = state.bearing
     for position, shield in enumerate(protective):
-        covered = [aln for aln in state.money if a.covers(shield, aln)]
+        covered = [aln for aln in state.money if _in_scope(shield, aln)]
         if not covered:
             continue
         others = protective[:position] + protective[position + 1 :]
@@ -246,5 +277,8 @@ def _protection_drivers(
             points=points,
         )
         kind = "injunction" if shield.effect == "injunction" else "action"
-        drivers.append(Driver(kind, shield.id, usd, points, sentence))
+        label = explain.action_label(
+            kind=shield.kind, title=shield.title, effect=shield.effect, issued_on=shield.issued_on
+        )
+        drivers.append(_driver(kind, shield.id, usd, points, sentence, label, shield.issued_on))
     return drivers

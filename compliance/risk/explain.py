@@ -69,8 +69,8 @@ def statement_sentence(
 ) -> str:
     """Explain one statement: its position, its age and the weight left after decay."""
     return (
-        f"{position.capitalize()} statement of {said_on.isoformat()}, {age_days} days old, "
-        f"weight {weight:+.3f} after decay. " + _without(usd, points)
+        f"{position.capitalize()} statement of {said_on.isoformat()}, aged {age_days} days "
+        f"(to the first of the month), weight {weight:+.3f} after decay. " + _without(usd, points)
     )
 
 
@@ -132,3 +132,18 @@ def protection_sentence(
         parts.append(_award_basis(award_years))
     parts.append(_without(usd, points))
     return " ".join(parts)
+
+
+def stance_label(*, code: str, since: date) -> str:
+    """A driver's short line for the stance: ``Stance: sanctuary since 2021-01-27``."""
+    return f"Stance: {code} since {since.isoformat()}"
+
+
+def statement_label(*, position: str, said_on: date) -> str:
+    """A driver's short line for a statement: ``Defiant statement, 2025-04-01``."""
+    return f"{position.capitalize()} statement, {said_on.isoformat()}"
+
+
+def action_label(*, kind: str, title: str, effect: str, issued_on: date) -> str:
+    """A driver's short line for an action: its kind and title, date and effect."""
+    return f"{_label(kind, title)}, {issued_on.isoformat()} ({effect})"

@@ -23,12 +23,24 @@ class ProgramFact:
 
 @dataclass(frozen=True, slots=True)
 class AwardFact:
-    """Money a jurisdiction received or was allocated under one program in one fiscal year."""
+    """Money a jurisdiction received or was allocated under one program in one fiscal year.
+
+    ``kind`` is the figure's kind (``award``, ``allocation``, ``estimate``): for one program
+    and year the engine uses the best kind known on the date (an award over an allocation over
+    an estimate). ``published_on`` is when the figure became public; None when unknown, and the
+    figure then counts as public at the end of its federal fiscal year (30 September).
+    ``approximate`` marks a rounded or estimated figure. For a member of a joint award whose
+    share is not published, ``amount_usd`` is 0 and ``joint_share_unknown`` is set.
+    """
 
     id: int
     aln: str
     fiscal_year: int
     amount_usd: int
+    kind: str = "award"
+    published_on: date | None = None
+    approximate: bool = False
+    joint_share_unknown: bool = False
 
 
 class Period(Protocol):
@@ -64,26 +76,48 @@ class StatementFact:
 
 
 @dataclass(frozen=True, slots=True)
+class StatusChange:
+    """A change of an action's status from a date on. ``listed_only``: from then on the action
+    applies only to the jurisdictions it lists (a nationwide order narrowed to the plaintiffs).
+    """
+
+    on: date
+    status: str
+    listed_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """What a protective action (injunction, rescission) blocks: one adverse action, on the
+    programs listed here, or on every program it covers when ``programs`` is None."""
+
+    action_id: int
+    programs: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ActionFact:
     """A federal action that may reach the jurisdiction.
 
     ``targets_jurisdiction`` is True when the jurisdiction is among the action's listed
     targets; ``targets_all_sanctuary`` when the action reaches every jurisdiction whose stance
-    is sanctuary or partial. ``programs`` holds Assistance Listing numbers; an action with
-    ``covers_all_programs`` reaches every program. ``status_since`` is the date the current
-    ``status`` took effect, when known: before it the action counts as ``in_effect``.
+    is sanctuary or partial (or, for a protective action, every jurisdiction). ``programs``
+    holds Assistance Listing numbers; an action with ``covers_all_programs`` reaches every
+    program. The action is in effect from ``issued_on``; ``statuses`` are its later changes,
+    oldest first. A protective action blocks what its ``blocks`` name; with none recorded, every
+    adverse action issued on or before it, on the programs it covers.
     """
 
     id: int
     kind: str
     effect: str
-    status: str
     issued_on: date
     programs: frozenset[str] = frozenset()
     covers_all_programs: bool = False
     targets_jurisdiction: bool = False
     targets_all_sanctuary: bool = False
-    status_since: date | None = None
+    statuses: tuple[StatusChange, ...] = ()
+    blocks: tuple[Block, ...] = ()
     title: str = ""
 
 
@@ -101,13 +135,21 @@ class RiskInputs:
 
 @dataclass(frozen=True, slots=True)
 class Driver:
-    """One piece of evidence and what it contributed to the result."""
+    """One piece of evidence and what it contributed to the result.
+
+    ``role`` says on which side it weighs: ``raises`` (the result would be lower without it),
+    ``protects`` (higher without it) or ``none`` (no effect on this date). ``label`` is a short
+    line (what and when); ``sentence`` explains it in full.
+    """
 
     evidence_kind: str  # "stance", "statement", "action", "injunction", "award"
     evidence_id: int
     contribution_usd: int
     contribution_score: float
     sentence: str
+    label: str = ""
+    on: date | None = None
+    role: str = "none"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +164,10 @@ class ProgramRisk:
     # The fiscal year of the award behind the current figure (the most recent on record, which
     # may be older than the as-of fiscal year); None when the program has no current award.
     award_fiscal_year: int | None = None
+    # The kind of that figure (award, allocation, estimate), and whether any figure in this
+    # row's exposure is approximate (rounded by its source, or an estimate).
+    figure_kind: str | None = None
+    approximate: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,3 +185,5 @@ class Assessment:
     stance: str
     programs: tuple[ProgramRisk, ...] = field(default_factory=tuple)
     drivers: tuple[Driver, ...] = field(default_factory=tuple)
+    # What the figures lack on this date (weights.DATA_GAPS); empty when nothing is missing.
+    data_gaps: tuple[str, ...] = ()

@@ -8,7 +8,7 @@ in the README ("How funding at risk is computed") mirrors this module; a test ch
 from __future__ import annotations
 
 # Recorded on every Assessment; bump on any change below or in the engine's arithmetic.
-METHOD_VERSION = "2026.2"
+METHOD_VERSION = "2026.3"
 
 # --- Vocabularies: the one list of each code set -------------------------------------------
 # The codes are SPEC.md's lowercase values, with the words shown for them. The Django
@@ -64,6 +64,27 @@ LEVELS: dict[str, str] = {
     "high": "High",
     "severe": "Severe",
 }
+# Kinds of money figure, most reliable first. For one program and fiscal year the engine uses
+# the most reliable kind public on the date; a budget line spans programs and never counts.
+FIGURE_KINDS: dict[str, str] = {
+    "award": "Award",
+    "allocation": "Formula allocation",
+    "estimate": "Estimate",
+    "budget": "Budget line",
+}
+# What an assessment may lack on its date (SPEC "Data gaps"); shown, never hidden.
+DATA_GAPS: dict[str, str] = {
+    "no_stance": "No sourced stance on the date",
+    "no_awards": "No award figure on record for any conditioned program",
+    "stale_awards": "The newest award figure is more than three fiscal years old",
+    "approximate": "A figure in exposure is approximate or an estimate",
+}
+# On which side a driver weighs on the date.
+DRIVER_ROLES: dict[str, str] = {
+    "raises": "Raises the figure",
+    "protects": "Protects",
+    "none": "No effect on this date",
+}
 # What a driver's evidence is.
 EVIDENCE_KINDS: dict[str, str] = {
     "stance": "Stance",
@@ -115,7 +136,8 @@ ACTION_SEVERITY: dict[str, float] = {
 PROTECTIVE_EFFECTS = frozenset({"injunction", "rescission"})
 
 # Only these statuses count as active; enjoined, rescinded, vacated and expired actions do not.
-# Before an action's ``status_since`` date it counts as in effect.
+# An action is in effect from its own date until its first recorded status change, and its
+# status on a date is the latest change on or before it.
 ACTIVE_STATUSES = frozenset({"in_effect"})
 
 # Share of an action's likelihood that holds whatever the jurisdiction's stance and statements:
@@ -136,7 +158,9 @@ STATEMENT_WEIGHT: dict[str, float] = {
     "supportive": -0.20,  # supports federal demands: lowers it more
 }
 
-# A statement's weight halves every this many days: words from six months ago count half.
+# A statement's weight halves every this many days: words from six months ago count half. Its
+# age is counted to the first of the as-of month (zero within the month it was said), so the
+# weight steps monthly and figures hold between a timeline's points.
 STATEMENT_HALF_LIFE_DAYS = 180
 
 # --- Money in scope -----------------------------------------------------------------------
@@ -153,6 +177,14 @@ CURRENT_AWARD_CARRY_FORWARD_YEARS = 10
 # a clawback brings into exposure. (The current award may be older than the window: it is
 # exposure already, and a clawback adds nothing older than the window.)
 CLAWBACK_LOOKBACK_YEARS = 3
+
+# A figure known when its publication date is not: public at the end of its federal fiscal year
+# (30 September), the latest date by which a year's award is normally on record.
+UNKNOWN_PUBLICATION = "end of fiscal year"
+
+# The newest figure in scope older than this many fiscal years before the as-of fiscal year is
+# flagged ``stale_awards``.
+STALE_AWARD_YEARS = 3
 
 # --- Score and level ----------------------------------------------------------------------
 

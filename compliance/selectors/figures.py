@@ -30,11 +30,13 @@ def assessment_breakdown(assessment: Assessment) -> tuple[list[dict], list[dict]
     programs = [
         {"aln": p.aln, "name": p.name, "exposure_usd": p.exposure_usd,
          "max_at_risk_usd": p.max_at_risk_usd, "funding_at_risk_usd": p.funding_at_risk_usd,
-         "award_fiscal_year": p.award_fiscal_year}
+         "award_fiscal_year": p.award_fiscal_year, "figure_kind": p.figure_kind,
+         "approximate": p.approximate}
         for p in assessment.programs
     ]  # fmt: skip
     drivers = [
         {"evidence_kind": d.evidence_kind, "evidence_id": d.evidence_id,
+         "on": d.on.isoformat() if d.on else None, "role": d.role, "label": d.label,
          "contribution_usd": d.contribution_usd,
          "contribution_score": driver_score(d.contribution_score), "sentence": d.sentence}
         for d in assessment.drivers
@@ -61,6 +63,7 @@ class AssessmentFigures:
     computed_at: datetime | None
     programs: list[dict[str, Any]] = field(default_factory=list)
     drivers: list[dict[str, Any]] = field(default_factory=list)
+    data_gaps: list[str] = field(default_factory=list)
 
     @property
     def computed_on_request(self) -> bool:
@@ -80,6 +83,7 @@ def figures_from_record(record: RiskAssessment) -> AssessmentFigures:
         computed_at=record.computed_at,
         programs=[dict(row) for row in record.programs or [] if isinstance(row, dict)],
         drivers=[dict(row) for row in record.drivers or [] if isinstance(row, dict)],
+        data_gaps=list(record.data_gaps or []),
     )
 
 
@@ -97,6 +101,7 @@ def figures_from_assessment(assessment: Assessment) -> AssessmentFigures:
         computed_at=None,
         programs=programs,
         drivers=drivers,
+        data_gaps=list(assessment.data_gaps),
     )
 
 

@@ -2,7 +2,8 @@
 
 ``risk_inputs_for`` and ``risk_inputs_for_many`` turn ORM rows into the plain facts of
 ``compliance.risk.types`` with a fixed number of queries, whatever the number of rows: the
-single path and the national path share one implementation, so both give the same facts.
+single path, the national path and the timelines share one implementation, so all give the
+same facts.
 """
 
 from __future__ import annotations
@@ -19,16 +20,18 @@ from compliance.risk import federal_fiscal_year
 from compliance.risk.types import (
     ActionFact,
     AwardFact,
+    Block,
     ProgramFact,
     RiskInputs,
     StancePeriod,
     StatementFact,
+    StatusChange,
 )
 from compliance.risk.weights import CLAWBACK_LOOKBACK_YEARS, CURRENT_AWARD_CARRY_FORWARD_YEARS
 from jurisdictions.models import Jurisdiction
 
 
-def risk_inputs_for(*, jurisdiction_id: int, as_of: date) -> RiskInputs:
+def risk_inputs_for(*, jurisdiction_id: int, as_of: date | None) -> RiskInputs:
     """The engine's inputs for one jurisdiction (a fixed number of queries, whatever its rows).
 
     Raises ``Jurisdiction.DoesNotExist`` when there is no such jurisdiction.
@@ -40,19 +43,23 @@ def risk_inputs_for(*, jurisdiction_id: int, as_of: date) -> RiskInputs:
 
 
 def risk_inputs_for_many(
-    *, jurisdiction_ids: Sequence[int] | None = None, as_of: date
+    *, jurisdiction_ids: Sequence[int] | None = None, as_of: date | None
 ) -> dict[int, RiskInputs]:
     """The engine's inputs for many jurisdictions (all when ``jurisdiction_ids`` is None).
 
-    Set-based: one query each for jurisdictions, awards (summed per jurisdiction, program and
-    fiscal year in SQL), stance periods, statements, actions with their targets and programs,
-    and programs, however many jurisdictions are asked for. Facts dated after ``as_of`` are
-    still returned: the engine filters them, in one place. Awards are read in full from the
-    engine's clawback look-back window on; before it, one more query reads only the latest
-    fiscal year per jurisdiction and program within the carry-forward limit, for programs with
-    no award in the window up to the as-of year (the award the engine then carries forward as
-    the current one). The other older awards are left in the database: they cannot change any
-    figure. Unknown ids are left out.
+    Set-based: one query each for jurisdictions, awards (summed in SQL per jurisdiction,
+    program, fiscal year, kind, publication date and precision flag), shares of joint awards,
+    stance periods, statements, actions with their targets, programs, status changes and
+    blocks, and programs, however many jurisdictions are asked for. Facts dated after ``as_of``
+    are still returned: the engine filters them, in one place.
+
+    With ``as_of`` None every award is read (the timelines span every date). With a date, awards
+    are read in full from the engine's clawback look-back window on; before it, one more query
+    reads only the latest fiscal year per jurisdiction and program within the carry-forward
+    limit that has a figure public by ``as_of``, for programs with no public figure in the
+    window up to the as-of year (the figure the engine then carries forward as the current
+    one). The other older awards cannot change the figures and stay in the database. Unknown
+    ids are left out.
     """
     if jurisdiction_ids is not None or connection.vendor != "postgresql":
         return _risk_inputs_for_many(jurisdiction_ids, as_of)
@@ -70,7 +77,8 @@ def _rows_on_own_connection(sql: str, params: Sequence[Any]) -> list[tuple]:
     """Run one read in a worker thread, on that thread's own connection, then close it."""
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
+            if connection.vendor == "postgresql":
+                cursor.execute("SET LOCAL jit = off")
             cursor.execute(sql, params)
             return cursor.fetchall()
     finally:
@@ -80,58 +88,58 @@ def _rows_on_own_connection(sql: str, params: Sequence[Any]) -> list[tuple]:
 # The hot reads are plain SQL: compiling ORM queries costs more than running them for one
 # jurisdiction, and converting a million ORM rows costs seconds on the national path.
 # "{scope}" is empty (every jurisdiction) or "AND <column> IN (%s, ...)"; dates come back as
-# strings on SQLite, hence _date().
-_AWARDS_SQL = """
-SELECT a.jurisdiction_id, p.aln, a.fiscal_year, MIN(a.id), SUM(a.amount_usd)
+# strings on SQLite, hence _date(). Budget lines span programs and never count: they are not
+# read. Award rows: jurisdiction, ALN, fiscal year, kind, publication date, approximate, first
+# id, total.
+_AWARD_COLUMNS = "a.jurisdiction_id, p.aln, a.fiscal_year, a.figure_kind, a.published_on"
+_AWARDS_SQL = f"""
+SELECT {_AWARD_COLUMNS}, MAX(CASE WHEN a.approximate THEN 1 ELSE 0 END), MIN(a.id),
+       SUM(a.amount_usd)
 FROM grants_grantaward a JOIN grants_grantprogram p ON p.id = a.program_id
-WHERE a.fiscal_year >= %s {scope}
-GROUP BY a.jurisdiction_id, p.aln, a.fiscal_year
+WHERE a.fiscal_year >= %s AND a.figure_kind <> 'budget' {{scope}}
+GROUP BY {_AWARD_COLUMNS}
 ORDER BY a.jurisdiction_id, p.aln, a.fiscal_year
 """
-# Before the look-back window, only the latest fiscal year per jurisdiction and program within
-# the carry-forward limit (summed like the rows above; an ALN names one program), and only for
-# a program with no award in the window up to the as-of year: otherwise the current award is in
-# the window and no older year can count. PostgreSQL picks the year with DISTINCT ON over the
-# aggregated rows; other databases join to a GROUP BY MAX(fiscal_year). Parameters: the oldest
-# year, the window's first year, the scope's ids, then the window's first year and the as-of
-# fiscal year.
-_LATEST_OLDER_AWARDS_SQL = {
-    "postgresql": """
-SELECT l.jurisdiction_id, p.aln, l.fiscal_year, l.first_id, l.total
-FROM (
-    SELECT DISTINCT ON (a.jurisdiction_id, a.program_id)
-           a.jurisdiction_id, a.program_id, a.fiscal_year, MIN(a.id) AS first_id,
-           SUM(a.amount_usd) AS total
-    FROM grants_grantaward a
-    WHERE a.fiscal_year >= %s AND a.fiscal_year < %s AND a.program_id IS NOT NULL {scope}
-    GROUP BY a.jurisdiction_id, a.program_id, a.fiscal_year
-    ORDER BY a.jurisdiction_id, a.program_id, a.fiscal_year DESC
-) l JOIN grants_grantprogram p ON p.id = l.program_id
-WHERE NOT EXISTS (
-    SELECT 1 FROM grants_grantaward w
-    WHERE w.jurisdiction_id = l.jurisdiction_id AND w.program_id = l.program_id
-      AND w.fiscal_year >= %s AND w.fiscal_year <= %s
-)
-""",
-    "other": """
-SELECT b.jurisdiction_id, p.aln, b.fiscal_year, MIN(b.id), SUM(b.amount_usd)
-FROM grants_grantaward b
-JOIN grants_grantprogram p ON p.id = b.program_id
+# Before the look-back window: the latest fiscal year per jurisdiction and program within the
+# carry-forward limit that has a figure public by the as-of date, every row of that year, and
+# only for a program with no public figure in the window up to the as-of year. A figure with
+# no publication date counts as public at the end of its fiscal year: always before the as-of
+# date for an earlier year, never for the as-of year itself. Parameters: the as-of date, the
+# oldest year, the window's first year, the scope's ids, the window's first year, the as-of
+# fiscal year (twice) and the as-of date.
+_LATEST_OLDER_AWARDS_SQL = f"""
+SELECT {_AWARD_COLUMNS}, MAX(CASE WHEN a.approximate THEN 1 ELSE 0 END), MIN(a.id),
+       SUM(a.amount_usd)
+FROM grants_grantaward a
+JOIN grants_grantprogram p ON p.id = a.program_id
 JOIN (
-    SELECT a.jurisdiction_id, a.program_id, MAX(a.fiscal_year) AS fiscal_year
-    FROM grants_grantaward a
-    WHERE a.fiscal_year >= %s AND a.fiscal_year < %s AND a.program_id IS NOT NULL {scope}
-    GROUP BY a.jurisdiction_id, a.program_id
-) l ON l.jurisdiction_id = b.jurisdiction_id AND l.program_id = b.program_id
-   AND l.fiscal_year = b.fiscal_year
-WHERE NOT EXISTS (
+    SELECT o.jurisdiction_id, o.program_id, MAX(o.fiscal_year) AS fiscal_year
+    FROM grants_grantaward o
+    WHERE o.figure_kind <> 'budget' AND (o.published_on IS NULL OR o.published_on <= %s)
+      AND o.fiscal_year >= %s AND o.fiscal_year < %s AND o.program_id IS NOT NULL
+      {{scope}}
+    GROUP BY o.jurisdiction_id, o.program_id
+) l ON l.jurisdiction_id = a.jurisdiction_id AND l.program_id = a.program_id
+   AND l.fiscal_year = a.fiscal_year
+WHERE a.figure_kind <> 'budget' AND NOT EXISTS (
     SELECT 1 FROM grants_grantaward w
     WHERE w.jurisdiction_id = l.jurisdiction_id AND w.program_id = l.program_id
-      AND w.fiscal_year >= %s AND w.fiscal_year <= %s
+      AND w.figure_kind <> 'budget' AND w.fiscal_year >= %s AND w.fiscal_year <= %s
+      AND ((w.published_on IS NULL AND w.fiscal_year < %s) OR w.published_on <= %s)
 )
-GROUP BY b.jurisdiction_id, p.aln, b.fiscal_year
-""",
-}
+GROUP BY {_AWARD_COLUMNS}
+"""
+# Shares of joint awards, for every award whose fiscal agent or member is in scope: the award
+# (as an award row, its amount last but one) and the member with its share (NULL when not
+# published).
+_SHARES_SQL = f"""
+SELECT {_AWARD_COLUMNS}, CASE WHEN a.approximate THEN 1 ELSE 0 END, a.id, a.amount_usd,
+       s.jurisdiction_id, s.amount_usd
+FROM grants_grantawardshare s
+JOIN grants_grantaward a ON a.id = s.award_id
+JOIN grants_grantprogram p ON p.id = a.program_id
+WHERE a.figure_kind <> 'budget' {{scope}}
+"""
 _STANCES_SQL = """
 SELECT jurisdiction_id, id, code, effective_from, effective_to
 FROM jurisdictions_policystance WHERE TRUE {scope}
@@ -146,16 +154,29 @@ _TARGETS_SQL = """
 SELECT federalaction_id, jurisdiction_id FROM compliance_federalaction_targets WHERE TRUE {scope}
 """
 _ACTIONS_SQL = """
-SELECT id, kind, effect, status, issued_on, covers_all_programs, targets_all_sanctuary,
-       status_since, title
+SELECT id, kind, effect, status, issued_on, covers_all_programs, targets_all_sanctuary, title
 FROM compliance_federalaction WHERE targets_all_sanctuary {scope}
 ORDER BY issued_on, id
 """
-_ACTION_PROGRAMS_SQL = """
+_REACHING = "SELECT id FROM compliance_federalaction WHERE targets_all_sanctuary {scope}"
+_ACTION_PROGRAMS_SQL = f"""
 SELECT ap.federalaction_id, p.aln
 FROM compliance_federalaction_programs ap JOIN grants_grantprogram p ON p.id = ap.grantprogram_id
-WHERE ap.federalaction_id IN (SELECT id FROM compliance_federalaction
-                              WHERE targets_all_sanctuary {scope})
+WHERE ap.federalaction_id IN ({_REACHING})
+"""
+# Status changes, dated by themselves or by the ruling that caused them.
+_STATUS_SQL = f"""
+SELECT c.action_id, COALESCE(c.effective_from, cause.issued_on), c.status, c.listed_only, c.id
+FROM compliance_federalactionstatus c
+LEFT JOIN compliance_federalaction cause ON cause.id = c.caused_by_id
+WHERE c.action_id IN ({_REACHING})
+"""
+_BLOCKS_SQL = f"""
+SELECT b.protector_id, b.blocked_id, p.aln
+FROM compliance_actionblock b
+LEFT JOIN compliance_actionblock_programs bp ON bp.actionblock_id = b.id
+LEFT JOIN grants_grantprogram p ON p.id = bp.grantprogram_id
+WHERE b.protector_id IN ({_REACHING})
 """
 _PROGRAMS_SQL = "SELECT aln, name, conditions_attach FROM grants_grantprogram"
 
@@ -182,8 +203,23 @@ def _date_or_none(value: date | str | None) -> date | None:
     return None if value is None else _date(value)
 
 
+def _award(row: tuple, *, amount: int | None = None) -> tuple[int, AwardFact]:
+    """A jurisdiction id and its award fact from an award-shaped row."""
+    jid, aln, fiscal_year, kind, published_on, approximate, first_id, total = row
+    value = int(total or 0) if amount is None else amount
+    return jid, AwardFact(
+        id=first_id,
+        aln=aln,
+        fiscal_year=fiscal_year,
+        amount_usd=value,
+        kind=kind,
+        published_on=_date_or_none(published_on),
+        approximate=bool(approximate),
+    )
+
+
 def _risk_inputs_for_many(
-    jurisdiction_ids: Sequence[int] | None, as_of: date, *, parallel: bool = False
+    jurisdiction_ids: Sequence[int] | None, as_of: date | None, *, parallel: bool = False
 ) -> dict[int, RiskInputs]:
     ids = _existing_ids(jurisdiction_ids)
     if not ids:
@@ -203,20 +239,7 @@ def _risk_inputs_for_many(
             if pending
             else [_rows(*query) for query in award_queries]
         )
-
-    awards: dict[int, list[AwardFact]] = defaultdict(list)
-    award_alns: dict[int, set[str]] = defaultdict(set)
-    for jid, aln, fiscal_year, first_id, total in award_rows:
-        awards[jid].append(AwardFact(first_id, aln, fiscal_year, int(total)))
-        award_alns[jid].add(aln)
-    if older_rows:
-        carried: set[int] = set()
-        for jid, aln, fiscal_year, first_id, total in older_rows[0]:
-            awards[jid].append(AwardFact(first_id, aln, fiscal_year, int(total)))
-            award_alns[jid].add(aln)
-            carried.add(jid)
-        for jid in carried:  # the same order as the window's rows: by ALN, then fiscal year
-            awards[jid].sort(key=lambda award: (award.aln, award.fiscal_year))
+    awards = _awards_by_jurisdiction(scoped, award_rows, older_rows)
 
     result: dict[int, RiskInputs] = {}
     for jid in ids:
@@ -227,13 +250,14 @@ def _risk_inputs_for_many(
         else:
             actions = list(broad)
         actions.sort(key=lambda a: (a.issued_on, a.id))
-        named = set(award_alns.get(jid, ()))
+        own = awards.get(jid, [])
+        named = {award.aln for award in own}
         for action in actions:
             named.update(action.programs)
         result[jid] = RiskInputs(
             jurisdiction_id=jid,
             programs=tuple(programs[aln] for aln in sorted(named) if aln in programs),
-            awards=tuple(awards.get(jid, ())),
+            awards=tuple(own),
             stances=tuple(stances.get(jid, ())),
             statements=tuple(statements.get(jid, ())),
             actions=tuple(actions),
@@ -241,11 +265,62 @@ def _risk_inputs_for_many(
     return result
 
 
-def _award_queries(scoped: list[int] | None, as_of: date) -> list[tuple[str, list[object]]]:
-    """The award reads: every year from the clawback window on and, when the carry-forward limit
-    reaches further back, the latest older year per jurisdiction and program that has no award
-    in the window up to the as-of year (two queries)."""
+def _awards_by_jurisdiction(
+    scoped: list[int] | None, award_rows: list[tuple], older_rows: list[list[tuple]]
+) -> dict[int, list[AwardFact]]:
+    """Award facts per jurisdiction, joint awards shared out so that no dollar counts twice:
+    a member counts its published share (or nothing, flagged, when its share is unknown); the
+    fiscal agent counts the rest, or only its own share when that is published."""
+    awards: dict[int, list[AwardFact]] = defaultdict(list)
+    read: set[tuple] = set()  # (jurisdiction, ALN, fiscal year, kind) of the rows read
+    for row in (*award_rows, *(older_rows[0] if older_rows else ())):
+        jid, fact = _award(row)
+        awards[jid].append(fact)
+        read.add(row[:4])
+    clause, params = "", []
+    if scoped is not None:
+        marks = ", ".join(["%s"] * len(scoped))
+        clause = f"AND (a.jurisdiction_id IN ({marks}) OR s.jurisdiction_id IN ({marks}))"
+        params = [*scoped, *scoped]
+    joint: dict[int, tuple[tuple, dict[int, int | None]]] = {}
+    for row in _rows(_SHARES_SQL.format(scope=clause), params):
+        award_row, member, share = row[:-2], row[-2], row[-1]
+        joint.setdefault(award_row[6], (award_row, {}))[1][member] = share
+    wanted = None if scoped is None else set(scoped)
+    for award_row, members in joint.values():
+        agent, amount = award_row[0], int(award_row[7])
+        for member, share in members.items():
+            if member == agent or (wanted is not None and member not in wanted):
+                continue
+            jid, fact = _award(award_row, amount=0 if share is None else int(share))
+            if share is None:
+                fact = AwardFact(**{**_fields(fact), "joint_share_unknown": True})
+            awards[member].append(fact)
+        if (wanted is None or agent in wanted) and tuple(award_row[:4]) in read:
+            own = members.get(agent)
+            if own is not None:  # the agent's own published share is all it counts
+                adjustment = int(own) - amount
+            else:
+                adjustment = -sum(int(s) for m, s in members.items() if s is not None)
+            if adjustment:
+                _, fact = _award(award_row, amount=adjustment)
+                awards[agent].append(fact)
+    for facts in awards.values():
+        facts.sort(key=lambda award: (award.aln, award.fiscal_year, award.kind, award.id))
+    return awards
+
+
+def _fields(fact: AwardFact) -> dict[str, Any]:
+    return {name: getattr(fact, name) for name in AwardFact.__slots__}
+
+
+def _award_queries(scoped: list[int] | None, as_of: date | None) -> list[tuple[str, list[object]]]:
+    """The award reads: with no date, every year; with one, every year from the clawback
+    window on and, when the carry-forward limit reaches further back, the latest older year
+    with a public figure per jurisdiction and program with none in the window (two queries)."""
     clause, params = _in("a.jurisdiction_id", scoped)
+    if as_of is None:
+        return [(_AWARDS_SQL.format(scope=clause), [0, *params])]
     fiscal_year = federal_fiscal_year(as_of)
     first_year = fiscal_year - CLAWBACK_LOOKBACK_YEARS
     oldest_year = fiscal_year - CURRENT_AWARD_CARRY_FORWARD_YEARS
@@ -253,15 +328,27 @@ def _award_queries(scoped: list[int] | None, as_of: date) -> list[tuple[str, lis
         (_AWARDS_SQL.format(scope=clause), [first_year, *params])
     ]
     if oldest_year < first_year:
-        sql = _LATEST_OLDER_AWARDS_SQL.get(connection.vendor, _LATEST_OLDER_AWARDS_SQL["other"])
+        inner, inner_params = _in("o.jurisdiction_id", scoped)
         queries.append(
-            (sql.format(scope=clause), [oldest_year, first_year, *params, first_year, fiscal_year])
+            (
+                _LATEST_OLDER_AWARDS_SQL.format(scope=inner),
+                [
+                    as_of,
+                    oldest_year,
+                    first_year,
+                    *inner_params,
+                    first_year,
+                    fiscal_year,
+                    fiscal_year,
+                    as_of,
+                ],
+            )
         )
     return queries
 
 
 def _other_facts(scoped: list[int] | None) -> tuple:
-    """Stance periods, statements, reaching actions and programs (five queries)."""
+    """Stance periods, statements, reaching actions and programs."""
     clause, params = _in("jurisdiction_id", scoped)
     stances: dict[int, list[StancePeriod]] = defaultdict(list)
     for jid, pk, code, start, end in _rows(_STANCES_SQL.format(scope=clause), params):
@@ -284,10 +371,11 @@ def _actions_reaching(
     ids: list[int] | None,
 ) -> tuple[dict[int, list[ActionFact]], tuple[ActionFact, ...], dict[int, set[int]]]:
     """Actions listing each jurisdiction as a target; the all-sanctuary ones, which reach
-    everyone the engine finds sanctuary or partial; and the action ids listing each id.
+    everyone the engine finds sanctuary or partial (or everyone, if they protect); and the
+    action ids listing each id.
 
-    Three queries: the target rows (only the asked-for jurisdictions), the actions, their
-    programs.
+    Five queries: the target rows (only the asked-for jurisdictions), the actions, their
+    programs, their status changes and their blocks.
     """
     clause, params = _in("jurisdiction_id", ids)
     targets_by_action: dict[int, list[int]] = defaultdict(list)
@@ -297,36 +385,50 @@ def _actions_reaching(
     action_clause, action_params = _in("id", sorted(targets_by_action) or None, joiner="OR")
     action_rows = _rows(_ACTIONS_SQL.format(scope=action_clause), action_params)
     programs_by_action: dict[int, set[str]] = defaultdict(set)
+    changes: dict[int, list[tuple]] = defaultdict(list)
+    blocks: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
     if action_rows:
         for action_id, aln in _rows(
             _ACTION_PROGRAMS_SQL.format(scope=action_clause), action_params
         ):
             programs_by_action[action_id].add(aln)
+        for action_id, on, status, listed_only, pk in _rows(
+            _STATUS_SQL.format(scope=action_clause), action_params
+        ):
+            changes[action_id].append((_date(on), pk, status, bool(listed_only)))
+        for protector, blocked, aln in _rows(
+            _BLOCKS_SQL.format(scope=action_clause), action_params
+        ):
+            named = blocks[protector][blocked]
+            if aln is not None:
+                named.add(aln)
 
     targeted: dict[int, list[ActionFact]] = defaultdict(list)
     broad: list[ActionFact] = []
     listed: dict[int, set[int]] = defaultdict(set)
-    for (
-        pk,
-        kind,
-        effect,
-        status,
-        issued_on,
-        all_programs,
-        all_sanctuary,
-        since,
-        title,
-    ) in action_rows:
+    for pk, kind, effect, status, issued_on, all_programs, all_sanctuary, title in action_rows:
+        issued = _date(issued_on)
+        history = tuple(
+            StatusChange(on, state, listed_only)
+            for on, _, state, listed_only in sorted(changes[pk])
+        )
+        if not history and status != "in_effect":
+            # A status recorded without its date (before histories were kept): it holds from
+            # the action's own date. The data report lists these until they are dated.
+            history = (StatusChange(issued, status),)
         fields = {
             "id": pk,
             "kind": kind,
             "effect": effect,
-            "status": status,
-            "issued_on": _date(issued_on),
+            "issued_on": issued,
             "programs": frozenset(programs_by_action.get(pk, ())),
             "covers_all_programs": bool(all_programs),
             "targets_all_sanctuary": bool(all_sanctuary),
-            "status_since": _date_or_none(since),
+            "statuses": history,
+            "blocks": tuple(
+                Block(blocked, frozenset(alns) if alns else None)
+                for blocked, alns in sorted(blocks[pk].items())
+            ),
             "title": title,
         }
         as_target = ActionFact(**fields, targets_jurisdiction=True)

@@ -5,10 +5,12 @@ receivers in ``compliance.signals``; the bulk import marks them itself."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from compliance.core.csv_import import (
     ImportResult,
@@ -18,7 +20,9 @@ from compliance.core.csv_import import (
     line_errors,
 )
 from compliance.core.services import model_update
-from compliance.models import FederalAction, Statement
+from compliance.models import ActionBlock, FederalAction, FederalActionStatus, Statement
+from compliance.risk import status_on
+from compliance.risk.types import ActionFact, StatusChange
 from grants.models import GrantProgram
 from jurisdictions.choices import DatePrecision
 from jurisdictions.models import Jurisdiction, Official
@@ -31,8 +35,12 @@ STATEMENT_FIELDS = (
 )  # fmt: skip
 FEDERAL_ACTION_FIELDS = (
     "kind", "issuing_body", "title", "issued_on", "date_precision", "summary", "effect",
-    "status", "status_since", "targets", "targets_all_sanctuary", "programs",
-    "covers_all_programs", "programs_text", "notes", "effect_rationale", "source_url",
+    "targets", "targets_all_sanctuary", "programs", "covers_all_programs", "programs_text",
+    "notes", "effect_rationale", "source_url",
+)  # fmt: skip
+STATUS_CHANGE_FIELDS = (
+    "status", "effective_from", "date_precision", "listed_only", "caused_by", "source_url",
+    "notes",
 )  # fmt: skip
 
 
@@ -68,20 +76,138 @@ def federal_action_create(
     action: FederalAction,
     targets: Iterable[Jurisdiction] = (),
     programs: Iterable[GrantProgram] = (),
+    status_changes: Iterable[Mapping[str, Any]] = (),
+    blocks: Iterable[Mapping[str, Any]] = (),
 ) -> FederalAction:
-    """Validate and save a new action with its targets and programs; whoever it reaches goes
-    stale (save and m2m signals)."""
+    """Validate and save a new action with its targets, programs, dated status changes and
+    (for an injunction or rescission) what it blocks; whoever it reaches goes stale."""
     action.full_clean()
     action.save()
     action.targets.set(list(targets))
     action.programs.set(list(programs))
+    status_changes, blocks = list(status_changes), list(blocks)
+    if status_changes:
+        federal_action_statuses_set(action=action, changes=status_changes)
+    if blocks:
+        federal_action_blocks_set(action=action, blocks=blocks)
     return action
 
 
 @transaction.atomic
 def federal_action_update(*, action: FederalAction, data: Mapping[str, Any]) -> FederalAction:
-    """Change the given fields; ``targets`` and ``programs`` replace the sets when given."""
-    return model_update(instance=action, fields=FEDERAL_ACTION_FIELDS, data=data)
+    """Change the given fields; ``targets``, ``programs``, ``status_changes`` and ``blocks``
+    replace the whole sets when given."""
+    data = dict(data)
+    changes, blocks = data.pop("status_changes", None), data.pop("blocks", None)
+    action = model_update(instance=action, fields=FEDERAL_ACTION_FIELDS, data=data)
+    if changes is not None:
+        federal_action_statuses_set(action=action, changes=changes)
+    elif "issued_on" in data:
+        federal_action_status_refresh(action=action)
+    if blocks is not None:
+        federal_action_blocks_set(action=action, blocks=blocks)
+    return action
+
+
+def federal_action_status_on(*, action: FederalAction, day: date) -> str:
+    """An action's status on a date, by the engine's rule (``compliance.risk.status_on``) over
+    its dated history; an action without history keeps the status it has."""
+    changes = sorted(
+        (change.on, change.pk, change.status, change.listed_only)
+        for change in FederalActionStatus.objects.filter(action=action).select_related("caused_by")
+        if change.on is not None
+    )
+    if not changes:
+        return action.status
+    fact = ActionFact(
+        id=action.pk, kind=action.kind, effect=action.effect, issued_on=action.issued_on,
+        statuses=tuple(StatusChange(on, status, listed) for on, _, status, listed in changes),
+    )  # fmt: skip
+    return status_on(fact, day).status
+
+
+def federal_action_status_refresh(*, action: FederalAction) -> str:
+    """Copy the status in force today onto the action (its ``status``, for filters and lists)
+    from its dated history. An action without history keeps the status it has."""
+    if not FederalActionStatus.objects.filter(action=action).exists():
+        return action.status
+    status = federal_action_status_on(action=action, day=timezone.localdate())
+    if status != action.status:
+        FederalAction.objects.filter(pk=action.pk).update(status=status)
+        action.status = status
+    return status
+
+
+@transaction.atomic
+def federal_action_statuses_set(
+    *, action: FederalAction, changes: Iterable[Mapping[str, Any]]
+) -> list[FederalActionStatus]:
+    """Replace an action's status history with ``changes`` (each a mapping of
+    STATUS_CHANGE_FIELDS), every change validated before any is written; then copy the status
+    in force today onto the action. Each change marks whoever the action reaches stale from
+    its date (signals)."""
+    built = []
+    errors: dict[str, list[str]] = {}
+    for index, data in enumerate(changes):
+        unknown = sorted(set(data) - set(STATUS_CHANGE_FIELDS))
+        change = FederalActionStatus(
+            action=action, **{k: v for k, v in data.items() if k in STATUS_CHANGE_FIELDS}
+        )
+        try:
+            if unknown:
+                raise ValidationError({name: "This field cannot be set." for name in unknown})
+            change.full_clean(exclude=["action"])
+            change.clean()
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                errors.setdefault(f"status_changes[{index}].{name}", []).extend(messages)
+            continue
+        built.append(change)
+    if errors:
+        raise ValidationError(errors)
+    for old in FederalActionStatus.objects.filter(action=action):
+        old.delete()
+    for change in built:
+        change.save()
+    _forget_prefetched(action, "status_changes")
+    federal_action_status_refresh(action=action)
+    return built
+
+
+@transaction.atomic
+def federal_action_blocks_set(
+    *, action: FederalAction, blocks: Iterable[Mapping[str, Any]]
+) -> list[ActionBlock]:
+    """Replace what a protective action blocks: each ``{"blocked": action, "programs": [...]}``
+    (no programs: every program the blocked action covers)."""
+    built = []
+    errors: dict[str, list[str]] = {}
+    for index, data in enumerate(blocks):
+        block = ActionBlock(protector=action, blocked=data["blocked"], notes=data.get("notes", ""))
+        try:
+            block.full_clean(exclude=["protector"])
+            block.clean()
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                errors.setdefault(f"blocks[{index}].{name}", []).extend(messages)
+            continue
+        built.append((block, list(data.get("programs", ()))))
+    if errors:
+        raise ValidationError(errors)
+    for old in ActionBlock.objects.filter(protector=action):
+        old.delete()
+    saved = []
+    for block, programs in built:
+        block.save()
+        block.programs.set(programs)
+        saved.append(block)
+    _forget_prefetched(action, "blocks")
+    return saved
+
+
+def _forget_prefetched(instance: Any, name: str) -> None:
+    """Drop a relation prefetched before a write, so later reads see the rows written."""
+    getattr(instance, "_prefetched_objects_cache", {}).pop(name, None)
 
 
 @transaction.atomic

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from grants.models import GrantAward, GrantProgram
+from compliance.core.fields import SlugRelatedField
+from grants.models import GrantAward, GrantAwardShare, GrantProgram
+from jurisdictions.choices import DatePrecision
 
 
 class GrantProgramSerializer(serializers.ModelSerializer):
@@ -31,15 +33,43 @@ class GrantProgramSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class GrantAwardShareSerializer(serializers.ModelSerializer):
+    member: serializers.SlugRelatedField = SlugRelatedField(
+        source="jurisdiction", slug_field="slug", read_only=True, help_text="Member's slug."
+    )
+    share_usd = serializers.IntegerField(
+        source="amount_usd",
+        allow_null=True,
+        read_only=True,
+        help_text="The member's share in whole dollars; null when not published.",
+    )
+
+    class Meta:
+        model = GrantAwardShare
+        fields = ("member", "share_usd", "source_url")
+        read_only_fields = fields
+
+
 class GrantAwardSerializer(serializers.ModelSerializer):
-    jurisdiction: serializers.SlugRelatedField = serializers.SlugRelatedField(
+    jurisdiction: serializers.SlugRelatedField = SlugRelatedField(
         slug_field="slug", read_only=True, help_text="Slug of the jurisdiction."
     )
-    program: serializers.SlugRelatedField = serializers.SlugRelatedField(
+    program: serializers.SlugRelatedField = SlugRelatedField(
         slug_field="aln",
         read_only=True,
         allow_null=True,
         help_text="Assistance Listing number; null for a figure spanning programs.",
+    )
+    shares = GrantAwardShareSerializer(
+        many=True,
+        read_only=True,
+        help_text="For a joint award: the members and their shares (a dollar counts once).",
+    )
+    published_on_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="How precise `published_on` is; empty when the date is not known.",
     )
 
     class Meta:
@@ -51,9 +81,12 @@ class GrantAwardSerializer(serializers.ModelSerializer):
             "program_label",
             "fiscal_year",
             "amount_usd",
-            "amount_type",
-            "is_approximate",
+            "figure_kind",
+            "approximate",
+            "published_on",
+            "published_on_precision",
             "award_id",
+            "shares",
             "source_url",
             "created_at",
             "updated_at",

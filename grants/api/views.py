@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
 from compliance.core.viewsets import FORMAT_PARAMETER, ApiViewSetMixin
 from grants.filters import GrantAwardFilterSet, GrantProgramFilterSet
-from grants.models import GrantAward, GrantProgram
+from grants.models import GrantAward, GrantAwardShare, GrantProgram
 
 from .serializers import GrantAwardSerializer, GrantProgramSerializer
 
@@ -34,6 +35,12 @@ class GrantAwardViewSet(ApiViewSetMixin, viewsets.ReadOnlyModelViewSet):
             *(f.name for f in GrantAward._meta.concrete_fields if f.name != "notes"),
             "jurisdiction__slug",
             "program__aln",
+        )
+        .prefetch_related(
+            Prefetch(
+                "shares",
+                queryset=GrantAwardShare.objects.select_related("jurisdiction").order_by("pk"),
+            )
         )
         .order_by("pk")
     )

@@ -14,6 +14,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from compliance.core.fields import SlugRelatedField
+from jurisdictions.choices import DatePrecision
 from jurisdictions.models import RISK_COLUMNS, Jurisdiction, Official, PolicyStance
 
 # The stored columns of a list row, then its two addresses (SPEC's field order).
@@ -22,6 +24,13 @@ LIST_COLUMNS = (
     *RISK_COLUMNS,
 )  # fmt: skip
 JURISDICTION_LIST_FIELDS = (*LIST_COLUMNS, "url", "dashboard_url")
+
+
+def gaps_list(text: str | list[str]) -> list[str]:
+    """Stored data gaps (comma-separated codes) as a list."""
+    if isinstance(text, list):
+        return text
+    return [code for code in text.split(",") if code]
 
 
 def dashboard_path(slug: str) -> str:
@@ -51,6 +60,12 @@ class JurisdictionSerializer(serializers.ModelSerializer):
     """The flat list row: identity, current stance and the current (denormalised) risk."""
 
     url = serializers.SerializerMethodField(help_text="This record in the API.")
+    data_gaps = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="What the current figures lack (no_stance, no_awards, stale_awards, "
+        "approximate); empty when nothing is missing.",
+    )
     dashboard_url = serializers.SerializerMethodField(help_text="This jurisdiction's page.")
 
     class Meta:
@@ -67,6 +82,7 @@ class JurisdictionSerializer(serializers.ModelSerializer):
             row = {name: getattr(instance, name) for name in LIST_COLUMNS}
         since = row["stance_since"]
         row["stance_since"] = since.isoformat() if since else None
+        row["data_gaps"] = gaps_list(row["data_gaps"])
         computed = row["risk_computed_at"]
         if computed is not None:
             text = computed.astimezone(dt.UTC).isoformat()
@@ -91,10 +107,19 @@ class JurisdictionSerializer(serializers.ModelSerializer):
         return self._prefixes().page_url(obj.slug)
 
 
-class OfficialSerializer(serializers.ModelSerializer):
-    jurisdiction: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True
+def _term_precision(end: str) -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=DatePrecision.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text=f"How precise the term's {end} date is; empty when there is no date.",
     )
+
+
+class OfficialSerializer(serializers.ModelSerializer):
+    jurisdiction: serializers.SlugRelatedField = SlugRelatedField(slug_field="slug", read_only=True)
+    term_start_precision = _term_precision("start")
+    term_end_precision = _term_precision("end")
 
     class Meta:
         model = Official
@@ -105,7 +130,9 @@ class OfficialSerializer(serializers.ModelSerializer):
             "role",
             "title",
             "term_start",
+            "term_start_precision",
             "term_end",
+            "term_end_precision",
             "source_url",
             "created_at",
             "updated_at",
@@ -114,9 +141,15 @@ class OfficialSerializer(serializers.ModelSerializer):
 
 
 class OfficialBriefSerializer(serializers.ModelSerializer):
+    term_start_precision = _term_precision("start")
+    term_end_precision = _term_precision("end")
+
     class Meta:
         model = Official
-        fields = ("id", "name", "role", "title", "term_start", "term_end", "source_url")
+        fields = (
+            "id", "name", "role", "title", "term_start", "term_start_precision", "term_end",
+            "term_end_precision", "source_url",
+        )  # fmt: skip
         read_only_fields = fields
 
 
@@ -160,10 +193,14 @@ class JurisdictionDetailSerializer(serializers.Serializer):
     funding_at_risk_usd = serializers.IntegerField()
     risk_score = serializers.IntegerField()
     risk_level = serializers.CharField()
+    data_gaps = serializers.ListField(child=serializers.CharField())
     risk_computed_at = serializers.DateTimeField(allow_null=True)
     risk_stale = serializers.BooleanField()
     url = serializers.URLField()
     dashboard_url = serializers.URLField()
     source_url = serializers.CharField(allow_blank=True)
-    officials = OfficialBriefSerializer(many=True)
+    officials = OfficialBriefSerializer(many=True, help_text="In office on the date.")
+    former_officials = OfficialBriefSerializer(
+        many=True, help_text="Whose terms ended before the date (or began after it)."
+    )
     stance_timeline = StancePeriodSerializer(many=True)

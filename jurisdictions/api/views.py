@@ -33,6 +33,7 @@ from .serializers import (
     JurisdictionSerializer,
     OfficialSerializer,
     UrlPrefixes,
+    gaps_list,
 )
 
 
@@ -42,14 +43,17 @@ def jurisdiction_record_data(
     """The stored record of a jurisdiction; with ``on``, the officials in office and the stance
     periods begun by that date (the current ones otherwise)."""
     jid = jurisdiction.pk
+    current, former = selectors.officials_by_term(jurisdiction_id=jid, on=on)
     return {
         **{name: getattr(jurisdiction, name) for name in LIST_COLUMNS},
+        "data_gaps": gaps_list(jurisdiction.data_gaps),
         "population_year": jurisdiction.population_year,
         "parent": jurisdiction.parent.slug if jurisdiction.parent else None,
         "url": prefixes.api_url(jurisdiction.slug),
         "dashboard_url": prefixes.page_url(jurisdiction.slug),
         "source_url": jurisdiction.source_url,
-        "officials": list(selectors.officials_in_office(jurisdiction_id=jid, on=on)),
+        "officials": current,
+        "former_officials": former,
         "stance_timeline": selectors.stance_timeline(jurisdiction_id=jid, as_of=on),
     }
 

@@ -11,20 +11,23 @@ from django.core.management import CommandError, call_command
 
 from compliance.loaders import REFERENCE_DIR
 from compliance.loaders.derive import jurisdiction_ocd_id, jurisdiction_slug
-from compliance.models import FederalAction, Statement
-from grants.models import GrantAward, GrantProgram
+from compliance.models import ActionBlock, FederalAction, FederalActionStatus, Statement
+from grants.models import GrantAward, GrantAwardShare, GrantProgram
 from jurisdictions.models import Jurisdiction, Official, PolicyStance
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 EXPECTED = {
-    Jurisdiction: 61,
+    Jurisdiction: 83,
     GrantProgram: 13,
     Official: 54,
-    PolicyStance: 23,
+    PolicyStance: 205,
     Statement: 71,
-    FederalAction: 70,
-    GrantAward: 55,
+    FederalAction: 77,
+    FederalActionStatus: 29,
+    ActionBlock: 34,
+    GrantAward: 121,
+    GrantAwardShare: 14,
 }
 
 
@@ -41,7 +44,7 @@ def counts() -> dict[type, int]:
 def test_loads_the_reference_dataset_with_sources_and_derived_ids() -> None:
     output = load()
     assert counts() == EXPECTED
-    assert "jurisdictions.csv: 61 created" in output
+    assert "jurisdictions.csv: 83 created" in output
 
     nyc = Jurisdiction.objects.get(slug="new-york-city-ny")
     assert nyc.ocd_id == "ocd-division/country:us/state:ny/place:new_york"
@@ -58,7 +61,7 @@ def test_loads_the_reference_dataset_with_sources_and_derived_ids() -> None:
     call_command("recompute_risk", "--no-progress", "--processes", "1", stdout=StringIO())
     chicago = Jurisdiction.objects.get(slug="chicago-il")
     assert chicago.stance == "sanctuary"
-    assert str(chicago.stance_since) == "2021-01-27"
+    assert str(chicago.stance_since) == "1985-01-01"  # unbroken since the 1985 order
 
     # Every sourced record keeps its source URL.
     for model in (PolicyStance, Statement, FederalAction, GrantAward, Official, GrantProgram):
@@ -79,8 +82,18 @@ def test_loads_the_reference_dataset_with_sources_and_derived_ids() -> None:
     assert spokesperson.official is None
 
     # Budget-wide figures are kept without a program; grant figures link theirs.
-    assert GrantAward.objects.filter(program__isnull=True).count() == 11
-    assert GrantAward.objects.filter(program__aln="16.738").count() == 42
+    assert GrantAward.objects.filter(program__isnull=True).count() == 10
+    assert GrantAward.objects.filter(program__aln="16.738").count() == 86
+    # Statuses are dated: enjoined, in effect again when the nationwide injunction was lifted
+    # (the plaintiffs' own injunctions stand, as blocks), rescinded.
+    changes = sorted((str(c.on), c.status) for c in eo.status_changes.select_related("caused_by"))
+    assert changes == [
+        ("2017-04-25", "enjoined"), ("2017-11-20", "enjoined"), ("2018-08-01", "in_effect"),
+        ("2021-01-20", "rescinded"),
+    ]  # fmt: skip
+    # A joint award is counted once: its members' shares never exceed it.
+    for award in GrantAward.objects.filter(shares__isnull=False).distinct():
+        assert sum(s.amount_usd or 0 for s in award.shares.all()) <= award.amount_usd
 
 
 def test_second_run_changes_nothing_and_says_so() -> None:
@@ -99,7 +112,7 @@ def test_malformed_row_stops_its_file_and_writes_nothing(tmp_path: Path) -> None
     shutil.copytree(REFERENCE_DIR, directory)
     awards = directory / "grant_awards.csv"
     lines = awards.read_text(encoding="utf-8").splitlines(keepends=True)
-    lines[3] = lines[3].replace(",2017,", ",20X7,", 1)
+    lines[3] = lines[3].replace(",2020,", ",20X0,", 1)
     awards.write_text("".join(lines), encoding="utf-8")
 
     with pytest.raises(CommandError) as error:
@@ -110,7 +123,7 @@ def test_malformed_row_stops_its_file_and_writes_nothing(tmp_path: Path) -> None
     assert "fiscal_year" in message
     # The awards file is atomic: nothing of it was written; earlier files were loaded.
     assert GrantAward.objects.count() == 0
-    assert Jurisdiction.objects.count() == 61
+    assert Jurisdiction.objects.count() == 83
 
 
 def test_unknown_jurisdiction_name_fails_loudly(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from compliance.choices import ActionEffect
+from compliance.risk import assess
 from compliance.risk.types import ActionFact, AwardFact, StancePeriod, StatementFact
 from compliance.selectors.figures import risk_history
 from compliance.selectors.inputs import risk_inputs_for, risk_inputs_for_many
@@ -28,6 +29,14 @@ from tests.helpers import count_queries
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("postgres")]
 AS_OF = dt.date(2025, 6, 1)
+# jurisdictions, stances, statements, targets, nationwide actions, actions by id, their programs,
+# status changes, blocks, programs, awards in the clawback window, older latest awards, shares
+INPUT_QUERIES = 13
+
+
+def fy_start(fiscal_year: int) -> dt.date:
+    """The factories' publication date of an award: the first day of its fiscal year."""
+    return dt.date(fiscal_year - 1, 10, 1)
 
 
 def test_facts_mirror_the_rows() -> None:
@@ -54,7 +63,13 @@ def test_facts_mirror_the_rows() -> None:
 
     assert inputs.jurisdiction_id == city.pk
     assert inputs.awards == (
-        AwardFact(id=first.pk, aln="16.738", fiscal_year=2024, amount_usd=500),
+        AwardFact(
+            id=first.pk,
+            aln="16.738",
+            fiscal_year=2024,
+            amount_usd=500,
+            published_on=dt.date(2023, 10, 1),
+        ),
     ), "awards of one program and year are summed; program-less figures are left out"
     assert budget.pk not in {a.id for a in inputs.awards}
     assert {p.aln for p in inputs.programs} == {"16.738", "16.710"}
@@ -69,7 +84,7 @@ def test_facts_mirror_the_rows() -> None:
     assert by_id[listed.pk].targets_jurisdiction is True
     assert by_id[listed.pk].programs == frozenset({"16.710"})
     assert by_id[everyone.pk] == ActionFact(
-        id=everyone.pk, kind=everyone.kind, effect="withholding", status="in_effect",
+        id=everyone.pk, kind=everyone.kind, effect="withholding",
         issued_on=everyone.issued_on, targets_all_sanctuary=True, title=everyone.title,
     )  # fmt: skip
 
@@ -143,7 +158,7 @@ def test_query_count_does_not_grow_with_rows() -> None:
     one = _queries(lambda: risk_inputs_for(jurisdiction_id=small.pk, as_of=AS_OF))
     hundred = _queries(lambda: risk_inputs_for(jurisdiction_id=large.pk, as_of=AS_OF))
     assert one == hundred
-    assert hundred <= 9, "awards take two reads: the clawback window, and older latest years"
+    assert hundred <= INPUT_QUERIES
 
 
 def test_many_uses_a_fixed_number_of_queries() -> None:
@@ -154,8 +169,10 @@ def test_many_uses_a_fixed_number_of_queries() -> None:
     few = _queries(lambda: risk_inputs_for_many(jurisdiction_ids=ids[:1], as_of=AS_OF))
     many = _queries(lambda: risk_inputs_for_many(jurisdiction_ids=ids, as_of=AS_OF))
     everyone = _queries(lambda: risk_inputs_for_many(jurisdiction_ids=None, as_of=AS_OF))
-    assert few == many <= 9
-    assert everyone <= 9 + 3, "the national path adds a savepoint and SET LOCAL jit = off"
+    assert few == many <= INPUT_QUERIES
+    assert everyone <= INPUT_QUERIES + 3, (
+        "the national path adds a savepoint and SET LOCAL jit = off"
+    )
 
 
 def test_reach_of_an_action_includes_sanctuary_jurisdictions_when_it_targets_them_all() -> None:
@@ -231,10 +248,18 @@ def test_before_the_clawback_window_only_the_latest_award_within_ten_years_is_re
     inputs = risk_inputs_for(jurisdiction_id=city.pk, as_of=AS_OF)
 
     assert inputs.awards == (
-        AwardFact(min(latest.pk, also_latest.pk), "16.606", first_year - 1, 500),
-        AwardFact(future.pk, "16.606", fiscal_year + 1, 1_000),
-        AwardFact(carried.pk, "16.710", oldest, 1_000),
-        AwardFact(kept.pk, "16.738", first_year, 1_000),
+        AwardFact(
+            min(latest.pk, also_latest.pk),
+            "16.606",
+            first_year - 1,
+            500,
+            published_on=fy_start(first_year - 1),
+        ),
+        AwardFact(
+            future.pk, "16.606", fiscal_year + 1, 1_000, published_on=fy_start(fiscal_year + 1)
+        ),
+        AwardFact(carried.pk, "16.710", oldest, 1_000, published_on=fy_start(oldest)),
+        AwardFact(kept.pk, "16.738", first_year, 1_000, published_on=fy_start(first_year)),
     )
     everyone = risk_inputs_for_many(jurisdiction_ids=None, as_of=AS_OF)
     assert everyone[city.pk] == inputs
@@ -246,3 +271,31 @@ def test_before_the_clawback_window_only_the_latest_award_within_ten_years_is_re
         ("16.710", 1_000, oldest),
         ("16.738", 1_000, first_year),
     }
+
+
+def test_the_dated_read_gives_the_engine_what_every_award_gives_it() -> None:
+    """The as-of read skips award years the engine cannot use; it must never skip one it
+    would use. Compared with the read of every award, over dates across fifteen years."""
+    city = JurisdictionFactory()
+    jag = GrantProgramFactory(aln="16.738", conditions_attach=True)
+    cops = GrantProgramFactory(aln="16.710", conditions_attach=True)
+    PolicyStanceFactory(jurisdiction=city, code=StanceCode.SANCTUARY,
+                        effective_from=dt.date(2010, 1, 1))  # fmt: skip
+    FederalActionFactory(targets=[city], effect=ActionEffect.WITHHOLDING,
+                         issued_on=dt.date(2012, 1, 1))  # fmt: skip
+    for year, program, published in (
+        (2012, jag, dt.date(2012, 3, 1)),
+        (2017, jag, None),  # public at the end of its fiscal year
+        (2023, jag, None),
+        (2024, jag, dt.date(2025, 2, 1)),  # published after its fiscal year ended
+        (2015, cops, dt.date(2015, 11, 1)),
+        (2021, cops, dt.date(2020, 9, 1)),  # public before its fiscal year began
+    ):
+        GrantAwardFactory(jurisdiction=city, program=program, fiscal_year=year,
+                          published_on=published, amount_usd=year * 1_000)  # fmt: skip
+    everything = risk_inputs_for_many(jurisdiction_ids=[city.pk], as_of=None)[city.pk]
+    day = dt.date(2011, 10, 1)
+    while day <= dt.date(2026, 11, 1):
+        dated = risk_inputs_for(jurisdiction_id=city.pk, as_of=day)
+        assert assess(dated, as_of=day) == assess(everything, as_of=day), day
+        day += dt.timedelta(days=37)

@@ -241,9 +241,13 @@ def test_services_validate_before_writing() -> None:
     assert {"quote", "position", "source_url"} <= set(error.value.message_dict)
     assert not Statement.objects.exists()
     action = FederalActionFactory()
+    change = {
+        "status": "enjoined", "effective_from": dt.date(2000, 1, 1),
+        "source_url": "https://example.org/order",
+    }  # fmt: skip
     with pytest.raises(ValidationError) as error:
-        federal_action_update(action=action, data={"status_since": dt.date(2000, 1, 1)})
-    assert "status_since" in error.value.message_dict
+        federal_action_update(action=action, data={"status_changes": [change]})
+    assert "status_changes[0].effective_from" in error.value.message_dict
 
 
 # --- recording ------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ pytestmark = pytest.mark.django_db
 
 LIST_URL = "/api/v1/officials/"
 FIELDS = [
-    "id", "jurisdiction", "name", "role", "title", "term_start", "term_end", "source_url",
+    "id", "jurisdiction", "name", "role", "title", "term_start", "term_start_precision",
+    "term_end", "term_end_precision", "source_url",
     "created_at", "updated_at",
 ]  # fmt: skip
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from compliance.models import FederalAction
+from compliance.services.records import federal_action_statuses_set
 from tests.factories import FederalActionFactory, GrantProgramFactory, JurisdictionFactory
 from tests.helpers import PERMISSION_MATRIX, count_queries
 
@@ -14,11 +15,12 @@ pytestmark = pytest.mark.django_db
 
 LIST_URL = "/api/v1/federal-actions/"
 FIELDS = [
-    "id", "kind", "issuing_body", "title", "issued_on", "summary", "effect", "status",
-    "status_since", "targets", "targets_all_sanctuary", "programs", "covers_all_programs",
-    "source_url", "created_at", "updated_at",
+    "id", "kind", "issuing_body", "title", "issued_on", "date_precision", "summary", "effect",
+    "status", "status_changes", "targets", "targets_all_sanctuary", "programs",
+    "covers_all_programs", "blocks", "source_url", "created_at", "updated_at",
 ]  # fmt: skip
-QUERY_BUDGET = 4  # count, page, targets, programs
+# count, page, targets, programs, status changes, blocks and their programs
+QUERY_BUDGET = 7
 
 
 @pytest.fixture
@@ -32,13 +34,17 @@ def world():
         targets=[gotham, metro], programs=[jag],
     )  # fmt: skip
     ruling = FederalActionFactory(
-        title="Ruling", kind="court_ruling", effect="injunction", status="in_effect",
+        title="Ruling", kind="court_ruling", effect="injunction",
         issued_on=dt.date(2025, 4, 1), targets=[gotham], programs=[jag, cops],
     )  # fmt: skip
     order = FederalActionFactory(
-        title="Order", kind="executive_order", effect="condition", status="enjoined",
+        title="Order", kind="executive_order", effect="condition",
         issued_on=dt.date(2025, 1, 20), targets_all_sanctuary=True, covers_all_programs=True,
-        status_since=dt.date(2025, 4, 24),
+    )  # fmt: skip
+    federal_action_statuses_set(
+        action=order,
+        changes=[{"status": "enjoined", "effective_from": dt.date(2025, 4, 24),
+                  "source_url": "https://example.org/order-enjoined"}],
     )  # fmt: skip
     return {"letter": letter, "ruling": ruling, "order": order}
 
@@ -53,7 +59,8 @@ def test_row_has_the_contract_fields(api_client, world):
     order = body["results"][1]
     assert order["targets"] == []
     assert order["targets_all_sanctuary"] is True
-    assert order["status_since"] == "2025-04-24"
+    assert order["status"] == "enjoined"
+    assert [(c["status"], c["on"]) for c in order["status_changes"]] == [("enjoined", "2025-04-24")]
     letter = api_client.get(f"{LIST_URL}{world['letter'].pk}/").json()
     assert letter["targets"] == ["gotham-ny", "metropolis-il"]
 
@@ -93,7 +100,7 @@ def test_query_count_is_the_same_for_1_and_100_actions(api_client):
     hundred = count_queries(lambda: api_client.get(f"{LIST_URL}?page_size=100"))
     assert one == hundred <= QUERY_BUDGET
     action = FederalAction.objects.first()
-    assert count_queries(lambda: api_client.get(f"{LIST_URL}{action.pk}/")) <= 3
+    assert count_queries(lambda: api_client.get(f"{LIST_URL}{action.pk}/")) <= QUERY_BUDGET - 1
 
 
 def payload(**overrides):
@@ -104,7 +111,6 @@ def payload(**overrides):
         "issued_on": "2025-05-01",
         "summary": "Withholds the award.",
         "effect": "withholding",
-        "status": "in_effect",
         "targets": ["gotham-ny"],
         "programs": ["16.738"],
         "source_url": "https://example.org/doj/withholding",
@@ -123,8 +129,9 @@ def test_editor_creates_and_patches_an_action(editor_client, world):
     assert list(action.targets.values_list("slug", flat=True)) == ["gotham-ny"]
     response = editor_client.patch(
         f"{LIST_URL}{action.pk}/",
-        {"targets": ["gotham-ny", "metropolis-il"], "status": "enjoined",
-         "status_since": "2025-06-01"},
+        {"targets": ["gotham-ny", "metropolis-il"],
+         "status_changes": [{"status": "enjoined", "effective_from": "2025-06-01",
+                             "source_url": "https://example.org/court/order"}]},
         format="json",
     )  # fmt: skip
     assert response.status_code == 200, response.content
@@ -136,10 +143,24 @@ def test_editor_creates_and_patches_an_action(editor_client, world):
     ("overrides", "field"),
     [
         ({"targets": ["atlantis-zz"]}, "targets"),
+        ({"targets": ["gotham\x00ny"]}, "targets"),
+        ({"programs": [16.738]}, "programs"),
         ({"programs": ["99.999"]}, "programs"),
         ({"kind": "tweet"}, "kind"),
         ({"source_url": "mailto:doj@example.org"}, "source_url"),
-        ({"status_since": "2025-01-01"}, "status_since"),
+        (
+            {
+                "status_changes": [
+                    {
+                        "status": "enjoined",
+                        "effective_from": "2025-01-01",
+                        "source_url": "https://example.org/x",
+                    }
+                ]
+            },
+            "status_changes[0].effective_from",
+        ),
+        ({"status": "enjoined"}, "status"),
         ({"title": ""}, "title"),
     ],
 )

@@ -21,7 +21,7 @@ LIST_URL = "/api/v1/jurisdictions/"
 LIST_FIELDS = [
     "slug", "name", "kind", "state", "fips", "ocd_id", "population", "stance", "stance_since",
     "exposure_usd", "max_at_risk_usd", "funding_at_risk_usd", "risk_score", "risk_level",
-    "risk_computed_at", "risk_stale", "url", "dashboard_url",
+    "data_gaps", "risk_computed_at", "risk_stale", "url", "dashboard_url",
 ]  # fmt: skip
 LIST_QUERY_BUDGET = 2  # count + page
 DETAIL_QUERY_BUDGET = 4  # jurisdiction, latest assessment, officials, stance periods
@@ -175,6 +175,10 @@ def test_detail_has_record_officials_timeline_breakdown_and_drivers(api_client):
     parent = StateFactory(slug="illinois", name="Illinois", state="IL", fips="17")
     j = risky(slug="chicago-il", name="Chicago", state="IL", parent=parent)
     OfficialFactory(jurisdiction=j, name="Mayor Now", role="mayor")
+    OfficialFactory(
+        jurisdiction=j, name="Mayor Then", role="mayor", term_start=dt.date(2011, 5, 16),
+        term_end=dt.date(2019, 5, 20),
+    )  # fmt: skip
     PolicyStanceFactory(jurisdiction=j, code="sanctuary", effective_from=dt.date(2012, 9, 1))
     RiskAssessmentFactory(
         jurisdiction=j,
@@ -195,11 +199,14 @@ def test_detail_has_record_officials_timeline_breakdown_and_drivers(api_client):
     assert body["as_of"] == "2025-05-01"
     assert body["method_version"] == "2.0"
     assert [o["name"] for o in body["officials"]] == ["Mayor Now"]
+    assert [o["name"] for o in body["former_officials"]] == ["Mayor Then"]
+    assert body["former_officials"][0]["term_end_precision"] == "day"
     assert body["stance_timeline"][0]["stance"] == "sanctuary"
     assert body["stance_timeline"][0]["effective_from"] == "2012-09-01"
     assert body["programs"][0]["aln"] == "16.738"
     assert body["programs"][0]["award_fiscal_year"] is None  # not stored by older versions
     assert body["drivers"][0]["sentence"] == "The mayor said no."
+    assert body["drivers"][0]["evidence_url"] == "http://testserver/api/v1/statements/7/"
 
 
 def test_detail_unknown_slug_is_a_json_404(api_client):
@@ -270,3 +277,26 @@ def test_list_filters_do_not_apply_to_a_records_own_url(api_client):
         response = api_client.get(f"{LIST_URL}chicago-il/?{query}")
         assert response.status_code == 200, query
         assert response.json()["slug"] == "chicago-il"
+
+
+def test_data_gaps_are_listed_and_filtered(api_client):
+    risky(slug="complete-town", data_gaps="")
+    risky(slug="no-money-town", data_gaps="no_awards")
+    risky(slug="rough-town", data_gaps="stale_awards,approximate")
+    rows = {r["slug"]: r["data_gaps"] for r in api_client.get(LIST_URL).json()["results"]}
+    assert rows == {
+        "complete-town": [], "no-money-town": ["no_awards"],
+        "rough-town": ["stale_awards", "approximate"],
+    }  # fmt: skip
+
+    def slugs(query: str) -> list[str]:
+        response = api_client.get(f"{LIST_URL}?data_gaps={query}&ordering=name")
+        assert response.status_code == 200, response.content
+        return [r["slug"] for r in response.json()["results"]]
+
+    assert slugs("none") == ["complete-town"]
+    assert slugs("approximate") == ["rough-town"]
+    assert slugs("no_awards,approximate") == []  # every code given must be present
+    assert api_client.get(f"{LIST_URL}?data_gaps=everything").status_code == 400
+    detail = api_client.get(f"{LIST_URL}no-money-town/").json()
+    assert "no_awards" in detail["data_gaps"]  # computed on request: nothing recorded yet

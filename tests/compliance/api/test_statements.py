@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 
 LIST_URL = "/api/v1/statements/"
 FIELDS = [
-    "id", "jurisdiction", "official", "speaker", "speaker_role", "said_on", "quote", "context",
-    "position", "source_url", "created_at", "updated_at",
+    "id", "jurisdiction", "official", "speaker", "speaker_role", "said_on", "date_precision",
+    "quote", "context", "position", "source_url", "created_at", "updated_at",
 ]  # fmt: skip
 QUERY_BUDGET = 2
 

@@ -22,10 +22,12 @@ from compliance.risk import weights as w
 from compliance.risk.types import (
     ActionFact,
     AwardFact,
+    Block,
     ProgramFact,
     RiskInputs,
     StancePeriod,
     StatementFact,
+    StatusChange,
 )
 
 STANCE_CODES = tuple(w.STANCES)
@@ -96,6 +98,9 @@ _PROGRAM_SETS = tuple(
 )
 _LABELS = tuple(itertools.product(ACTION_KINDS, ("", "Notice", "Conditions for FY2025")))
 _STATUS_SINCE = (None, 0, 1, 45, 200, 400, 900)  # days after the action was issued
+_KINDS = ("award", "allocation", "estimate", "budget")
+# Days after the start of the figure's fiscal year it was published (None: unknown).
+_PUBLISHED = (None, -60, 0, 200, 400, 900)
 _STANCE_LENGTH = (None, 0, 30, 365, 1200, 3000)  # days a closed period lasts
 
 
@@ -109,7 +114,20 @@ def award_fact(draw: st.DrawFn, award_id: int) -> AwardFact:
     """One award in one of the known programs (or an unlisted one), FY 2010-2028."""
     aln, fiscal_year = draw(st.sampled_from(_AWARD_SLOTS))
     amount = draw(st.integers(min_value=0, max_value=5_000_000))
-    return AwardFact(id=award_id, aln=aln, fiscal_year=fiscal_year, amount_usd=amount)
+    kind, published, approximate = draw(
+        st.sampled_from(tuple(itertools.product(_KINDS, _PUBLISHED, (False, True))))
+    )
+    return AwardFact(
+        id=award_id,
+        aln=aln,
+        fiscal_year=fiscal_year,
+        amount_usd=amount,
+        kind=kind,
+        published_on=(
+            None if published is None else date(fiscal_year - 1, 10, 1) + timedelta(days=published)
+        ),
+        approximate=approximate,
+    )
 
 
 @st.composite
@@ -153,17 +171,28 @@ def action_fact(
     kind, title = draw(st.sampled_from(_LABELS))
     issued_on = draw(on)
     since = draw(st.sampled_from(_STATUS_SINCE))
+    changes: tuple[StatusChange, ...] = ()
+    if status != "in_effect" or since is not None:
+        start = issued_on + timedelta(days=since or 0)
+        changes = (StatusChange(start, status, listed_only=draw(st.booleans())),)
+    blocks: tuple[Block, ...] = ()
+    if effect in {"injunction", "rescission"} and draw(st.booleans()):
+        # A recorded scope: some of the generated actions (ids 1-6), on some programs.
+        blocks = tuple(
+            Block(action_id, draw(st.sampled_from((None, *_PROGRAM_SETS[1:6]))))
+            for action_id in draw(st.sets(st.integers(1, 6), max_size=3))
+        )
     return ActionFact(
         id=action_id,
         kind=kind,
         effect=effect,
-        status=status,
         issued_on=issued_on,
         programs=draw(st.sampled_from(_PROGRAM_SETS)),
         covers_all_programs=covers_all,
         targets_jurisdiction=listed,
         targets_all_sanctuary=all_sanctuary,
-        status_since=None if since is None else issued_on + timedelta(days=since),
+        statuses=changes,
+        blocks=blocks,
         title=title,
     )
 

@@ -28,6 +28,7 @@ from compliance.risk import (
 )
 from compliance.risk import weights as w
 from compliance.risk.explain import dollars
+from compliance.risk.types import StatusChange
 
 DOC = Path(__file__).resolve().parents[3] / "README.md"
 AS_OF = date(2025, 6, 30)
@@ -40,7 +41,6 @@ LETTER = ActionFact(
     id=31,
     kind="doj_letter",
     effect="threat",
-    status="in_effect",
     issued_on=date(2025, 2, 5),
     covers_all_programs=True,
     targets_jurisdiction=True,
@@ -50,7 +50,6 @@ INJUNCTION = ActionFact(
     id=32,
     kind="court_ruling",
     effect="injunction",
-    status="in_effect",
     issued_on=date(2025, 4, 24),
     programs=frozenset({"16.710"}),
     targets_jurisdiction=True,
@@ -67,7 +66,7 @@ EXAMPLE = RiskInputs(
         AwardFact(4, "16.575", 2024, 800_000),
     ),
     stances=(StancePeriod(7, "sanctuary", date(2017, 1, 25)),),
-    statements=(StatementFact(21, date(2025, 4, 1), "defiant"),),
+    statements=(StatementFact(21, date(2025, 3, 3), "defiant"),),
     actions=(LETTER, INJUNCTION),
 )
 
@@ -77,7 +76,7 @@ def test_worked_example_totals() -> None:
 
     assert result.jurisdiction_id == 1
     assert result.as_of == AS_OF
-    assert result.method_version == w.METHOD_VERSION == "2026.2"
+    assert result.method_version == w.METHOD_VERSION == "2026.3"
     assert result.stance == "sanctuary"
     assert result.exposure_usd == 3_700_000
     assert result.max_at_risk_usd == 1_200_000
@@ -90,8 +89,8 @@ def test_worked_example_program_rows() -> None:
     result = assess(EXAMPLE, as_of=AS_OF)
 
     assert result.programs == (
-        ProgramRisk("16.710", COPS.name, 2_500_000, 0, 0, award_fiscal_year=2024),
-        ProgramRisk("16.738", BYRNE_JAG.name, 1_200_000, 1_200_000, 161_041, 2024),
+        ProgramRisk("16.710", COPS.name, 2_500_000, 0, 0, 2024, figure_kind="award"),
+        ProgramRisk("16.738", BYRNE_JAG.name, 1_200_000, 1_200_000, 161_041, 2024, "award"),
     )
 
 
@@ -115,7 +114,8 @@ def test_worked_example_drivers() -> None:
         "score 13.42 points lower.",
         "Stance sanctuary since 2017-01-25. With an unknown stance instead, funding at risk "
         "would be $42,658 lower and the score 3.55 points lower.",
-        "Defiant statement of 2025-04-01, 90 days old, weight +0.354 after decay. Without it, "
+        "Defiant statement of 2025-03-03, aged 90 days (to the first of the month), weight "
+        "+0.354 after decay. Without it, "
         "funding at risk would be $8,041 lower and the score 0.67 points lower.",
         "Court ruling \u201cPreliminary injunction\u201d of 2025-04-24 (injunction, in effect) "
         "enjoins adverse actions on 16.710. The 16.710 figure is based on its FY2024 award, "
@@ -205,7 +205,6 @@ def _action(effect: str, **fields: Any) -> ActionFact:
         id=50,
         kind="doj_letter",
         effect=effect,
-        status="in_effect",
         issued_on=date(2025, 1, 10),
         programs=frozenset({"16.738"}),
         targets_jurisdiction=True,
@@ -266,7 +265,7 @@ def test_an_injunction_blocks_only_actions_issued_by_its_date() -> None:
 
 
 def test_an_action_counts_as_in_effect_until_its_status_changed() -> None:
-    enjoined = _action("condition", status="enjoined", status_since=date(2025, 5, 1))
+    enjoined = _action("condition", statuses=(StatusChange(date(2025, 5, 1), "enjoined"),))
 
     assert assess(_city(enjoined), as_of=date(2025, 4, 30)).funding_at_risk_usd == 340_000
     assert assess(_city(enjoined), as_of=date(2025, 5, 1)).funding_at_risk_usd == 0
@@ -327,7 +326,7 @@ def test_the_latest_award_is_carried_forward_for_at_most_ten_years(
     assert (result.exposure_usd, result.funding_at_risk_usd) == (exposure, funding)
     if exposure:
         assert result.programs == (
-            ProgramRisk("16.738", BYRNE_JAG.name, exposure, exposure, funding, award_year),
+            ProgramRisk("16.738", BYRNE_JAG.name, exposure, exposure, funding, award_year, "award"),
         )
         action = next(d for d in result.drivers if d.evidence_kind == "action")
         assert "The 16.738 figure is based on its FY2017 award, the most recent on record." in (
@@ -356,7 +355,8 @@ def test_a_newer_award_replaces_the_carried_one_and_older_years_are_prior_money(
 
 
 def test_a_current_year_award_needs_no_note() -> None:
-    awards = (AwardFact(1, "16.738", 2025, 700_000),)
+    # Published in December 2024, so known on the as-of date in June 2025.
+    awards = (AwardFact(1, "16.738", 2025, 700_000, published_on=date(2024, 12, 1)),)
 
     result = assess(_city(_action("threat"), awards=awards), as_of=AS_OF)
 
@@ -374,7 +374,7 @@ def test_no_facts_give_an_empty_assessment() -> None:
 
 
 def test_unknown_codes_do_not_fail() -> None:
-    odd = _action("teleport", status="pending")
+    odd = _action("teleport", statuses=(StatusChange(date(2025, 2, 1), "pending"),))
     inputs = _city(
         odd,
         stance="nebulous",
@@ -385,3 +385,78 @@ def test_unknown_codes_do_not_fail() -> None:
 
     assert result.funding_at_risk_usd == 0
     assert result.stance == "nebulous"
+
+
+def test_an_injunction_blocks_only_what_its_scope_names() -> None:
+    """An injunction recorded against one action, on 16.738 only, leaves a COPS threat and
+    the other action bearing (SPEC: protection blocks only what it names)."""
+    from compliance.risk.types import Block
+
+    cops_award = AwardFact(2, "16.710", 2024, 2_500_000)
+    letter = _action("threat", id=60, programs=frozenset({"16.738", "16.710"}))
+    order = _action("threat", id=61, kind="executive_order", covers_all_programs=True)
+    injunction = _action(
+        "injunction",
+        id=62,
+        kind="court_ruling",
+        issued_on=date(2025, 3, 1),
+        blocks=(Block(60, frozenset({"16.738"})),),
+    )
+    inputs = _city(letter, order, injunction, awards=(*_city().awards, cops_award))
+    inputs = dataclasses.replace(inputs, programs=(BYRNE_JAG, COPS))
+    result = assess(inputs, as_of=AS_OF)
+
+    rows = {row.aln: row for row in result.programs}
+    assert rows["16.710"].max_at_risk_usd == 2_500_000, "the COPS threat still bears"
+    assert rows["16.738"].max_at_risk_usd > 0, "the order it does not name still bears"
+    letter_driver = next(d for d in result.drivers if d.evidence_id == 60)
+    assert "blocked for 16.738" in letter_driver.sentence
+    assert "16.710" in letter_driver.sentence.split("It bears on")[1]
+
+
+def test_an_action_counts_until_a_later_status_change_and_again_after() -> None:
+    """Enjoined from May 1 and in effect again from June 1 (an injunction stayed)."""
+    action = _action(
+        "condition",
+        statuses=(
+            StatusChange(date(2025, 5, 1), "enjoined"),
+            StatusChange(date(2025, 6, 1), "in_effect"),
+        ),
+    )
+    assert assess(_city(action), as_of=date(2025, 4, 30)).funding_at_risk_usd == 340_000
+    assert assess(_city(action), as_of=date(2025, 5, 15)).funding_at_risk_usd == 0
+    assert assess(_city(action), as_of=date(2025, 6, 1)).funding_at_risk_usd == 340_000
+
+
+def test_a_nationwide_order_narrowed_to_its_plaintiffs_stops_reaching_others() -> None:
+    """From the day its reach is narrowed, an all-sanctuary action reaches only its listed
+    targets: the figure of a jurisdiction it does not name changes that day."""
+    order = _action(
+        "condition",
+        targets_jurisdiction=False,
+        targets_all_sanctuary=True,
+        statuses=(StatusChange(date(2025, 5, 1), "in_effect", listed_only=True),),
+    )
+    assert assess(_city(order), as_of=date(2025, 4, 30)).funding_at_risk_usd > 0
+    assert assess(_city(order), as_of=date(2025, 5, 1)).funding_at_risk_usd == 0
+
+
+def test_the_best_kind_of_figure_known_on_the_date_counts() -> None:
+    """For one program and year an award replaces the allocation once it is public."""
+    allocation = AwardFact(1, "16.738", 2025, 900_000, kind="allocation",
+                           published_on=date(2024, 11, 1))  # fmt: skip
+    award = AwardFact(2, "16.738", 2025, 800_000, kind="award", published_on=date(2025, 3, 1))
+    inputs = dataclasses.replace(_city(), awards=(allocation, award))
+
+    early = assess(inputs, as_of=date(2025, 1, 15))
+    late = assess(inputs, as_of=date(2025, 4, 1))
+    assert (early.exposure_usd, early.programs[0].figure_kind) == (900_000, "allocation")
+    assert (late.exposure_usd, late.programs[0].figure_kind) == (800_000, "award")
+
+
+def test_data_gaps_are_named() -> None:
+    nothing = assess(RiskInputs(jurisdiction_id=1, programs=(BYRNE_JAG,)), as_of=AS_OF)
+    assert nothing.data_gaps == ("no_stance", "no_awards")
+    old = AwardFact(1, "16.738", 2019, 100_000, approximate=True)
+    stale = assess(dataclasses.replace(_city(), awards=(old,)), as_of=AS_OF)
+    assert stale.data_gaps == ("stale_awards", "approximate")

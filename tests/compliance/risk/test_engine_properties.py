@@ -21,8 +21,9 @@ from compliance.risk import (
     federal_fiscal_year,
 )
 from compliance.risk import weights as w
-from compliance.risk.engine import level_for
-from compliance.risk.types import ActionFact
+from compliance.risk.engine import level_for, public_on
+from compliance.risk.timeline import earliest_record, point_on, timeline
+from compliance.risk.types import ActionFact, StatusChange
 
 from .strategies import (
     ADVERSE_EFFECTS,
@@ -192,12 +193,23 @@ def _reference_money(inputs: RiskInputs, as_of: date) -> dict[str, tuple[int, in
     """
     fiscal_year = federal_fiscal_year(as_of)
     conditioned = {p.aln for p in inputs.programs if p.conditions_attach}
+    ranks = ("award", "allocation", "estimate")  # most reliable first; budgets never count
     money = {}
     for aln in conditioned:
-        years: dict[int, int] = {}
+        by_kind: dict[int, dict[str, int]] = {}
         for award in inputs.awards:
-            if award.aln == aln and award.fiscal_year <= fiscal_year:
-                years[award.fiscal_year] = years.get(award.fiscal_year, 0) + award.amount_usd
+            if (
+                award.aln == aln
+                and award.fiscal_year <= fiscal_year
+                and award.kind in ranks
+                and public_on(award) <= as_of
+            ):
+                kinds = by_kind.setdefault(award.fiscal_year, {})
+                kinds[award.kind] = kinds.get(award.kind, 0) + award.amount_usd
+        years = {
+            year: next(kinds[kind] for kind in ranks if kind in kinds)
+            for year, kinds in by_kind.items()
+        }
         if not years:
             continue
         latest = max(years)
@@ -267,15 +279,25 @@ def test_an_award_older_than_the_carry_forward_limit_has_no_effect(
 
 def _as_the_selector_reads(inputs: RiskInputs, as_of: date) -> RiskInputs:
     """Only the awards the database selector reads: every year from the clawback window on,
-    and, per program with no award in the window up to the as-of year, only the latest older
-    year within the carry-forward limit."""
+    and, per program with no public figure in the window up to the as-of year, only the
+    latest older year with a public figure within the carry-forward limit (every row of it)."""
     fiscal_year = federal_fiscal_year(as_of)
     first_year = fiscal_year - w.CLAWBACK_LOOKBACK_YEARS
     oldest = fiscal_year - w.CURRENT_AWARD_CARRY_FORWARD_YEARS
-    in_window = {a.aln for a in inputs.awards if first_year <= a.fiscal_year <= fiscal_year}
+
+    def public(award: AwardFact) -> bool:
+        return award.kind != "budget" and public_on(award) <= as_of
+
+    in_window = {
+        a.aln for a in inputs.awards if first_year <= a.fiscal_year <= fiscal_year and public(a)
+    }
     latest_older: dict[str, int] = {}
     for award in inputs.awards:
-        if oldest <= award.fiscal_year < first_year and award.aln not in in_window:
+        if (
+            oldest <= award.fiscal_year < first_year
+            and award.aln not in in_window
+            and public(award)
+        ):
             latest_older[award.aln] = max(award.fiscal_year, latest_older.get(award.aln, 0))
     awards = tuple(
         award
@@ -371,8 +393,9 @@ def test_inactive_actions_have_no_effect(
     """Enjoined, rescinded, vacated and expired actions count only before their status began."""
     statuses = tuple(s for s in w.STATUSES if s not in w.ACTIVE_STATUSES)
     action = data.draw(action_fact(EXTRA_ID, statuses=statuses, on=_until(as_of)))
-    since = data.draw(st.none() | dates_between(action.issued_on, as_of))
-    action = dataclasses.replace(action, status_since=since)
+    since = data.draw(dates_between(action.issued_on, as_of))
+    status = data.draw(st.sampled_from(statuses))
+    action = dataclasses.replace(action, statuses=(StatusChange(since, status),))
 
     assert assess(_plus(inputs, actions=(action,)), as_of=as_of) == assess(inputs, as_of=as_of)
 
@@ -425,3 +448,89 @@ def test_each_driver_is_the_change_without_its_evidence(inputs: RiskInputs, as_o
         assert result.funding_at_risk_usd - without.funding_at_risk_usd == driver.contribution_usd
         assert abs(result.score - without.score - driver.contribution_score) <= 1
         assert driver.sentence.endswith(".")
+
+
+@fast
+@given(risk_inputs(), as_of_dates, st.data())
+def test_a_figure_published_after_as_of_changes_nothing(
+    inputs: RiskInputs, as_of: date, data: st.DataObject
+) -> None:
+    """As of a date, only figures public by then count (SPEC: known-by dates)."""
+    year = data.draw(st.integers(federal_fiscal_year(as_of) - 12, federal_fiscal_year(as_of)))
+    award = AwardFact(
+        EXTRA_ID,
+        data.draw(st.sampled_from(ALNS)),
+        year,
+        data.draw(st.integers(1, 10_000_000)),
+        kind=data.draw(st.sampled_from(("award", "allocation", "estimate"))),
+        published_on=data.draw(_after(as_of)),
+    )
+
+    assert assess(_plus(inputs, awards=(award,)), as_of=as_of) == assess(inputs, as_of=as_of)
+
+
+@fast
+@given(risk_inputs(), as_of_dates, st.data())
+def test_a_status_change_after_as_of_changes_nothing(
+    inputs: RiskInputs, as_of: date, data: st.DataObject
+) -> None:
+    """An action counts on every date its recorded status was in effect, including the days
+    before a later injunction, rescission or vacatur."""
+    if not inputs.actions:
+        return
+    index = data.draw(st.integers(0, len(inputs.actions) - 1))
+    action = inputs.actions[index]
+    later = data.draw(_after(max(as_of, action.issued_on)))
+    changed = dataclasses.replace(
+        action,
+        statuses=(
+            *action.statuses,
+            StatusChange(later, data.draw(st.sampled_from(tuple(w.STATUSES)))),
+        ),
+    )
+    actions = (*inputs.actions[:index], changed, *inputs.actions[index + 1 :])
+
+    assert assess(dataclasses.replace(inputs, actions=actions), as_of=as_of) == assess(
+        inputs, as_of=as_of
+    )
+
+
+@fast
+@given(risk_inputs(), as_of_dates)
+def test_figures_alone_equal_the_explained_assessment(inputs: RiskInputs, as_of: date) -> None:
+    """The timelines compute figures without drivers: the same figures and gaps."""
+    explained = assess(inputs, as_of=as_of)
+    assert assess(inputs, as_of=as_of, explain=False) == dataclasses.replace(explained, drivers=())
+
+
+@fast
+@given(risk_inputs(), as_of_dates, st.data())
+def test_the_figure_as_of_any_day_is_the_timeline_point_in_force(
+    inputs: RiskInputs, last: date, data: st.DataObject
+) -> None:
+    """SPEC: the result for as_of = D equals the timeline's point for D, for every date."""
+    points = timeline(inputs, last=last)
+    first = earliest_record(inputs)
+    if first is None or first > last:
+        assert points == []
+        return
+    day = data.draw(dates_between(first, last))
+    point = point_on(points, day)
+    assert point is not None
+    expected = assess(inputs, as_of=day, explain=False)
+    assert dataclasses.replace(point.assessment, as_of=day) == expected
+
+
+@fast
+@given(risk_inputs(), as_of_dates, st.data())
+def test_a_timeline_rebuilt_from_a_date_continues_the_whole_one(
+    inputs: RiskInputs, last: date, data: st.DataObject
+) -> None:
+    """The pipeline rebuilds a timeline from a changed record's date on: the same points."""
+    whole = timeline(inputs, last=last)
+    if not whole:
+        return
+    start = data.draw(dates_between(whole[0].on, last))
+    before = point_on([p for p in whole if p.on < start], start)
+    tail = timeline(inputs, last=last, start=start, before=before.assessment if before else None)
+    assert tail == [p for p in whole if p.on >= start]
