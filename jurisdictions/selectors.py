@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -17,6 +17,8 @@ from .choices import RiskLevel, StanceCode
 from .models import RISK_COLUMNS, Jurisdiction, Official, PolicyStance
 
 RISK_LEVELS: tuple[str, ...] = tuple(RiskLevel.values)
+# Stored data gaps are comma-separated codes; no other code contains this one.
+NO_AWARD_DATA = Q(data_gaps__contains="no_awards")
 
 
 def stance_timeline(*, jurisdiction_id: int, as_of: date | None = None) -> list[PolicyStance]:
@@ -87,13 +89,14 @@ def jurisdiction_ranking(
 
     Only the columns a ranking row shows are loaded; empty filters are ignored, and an unknown
     ``ordering`` falls back to funding at risk, largest first. Population sorts put unknown
-    populations last.
+    populations last. Jurisdictions with no award data come after all the others whatever
+    the order: their $0 is not a figure, so it never ranks among the figures.
     """
     rows = jurisdiction_ranking_filter(
         state=state, kind=kind, stance=stance, risk_level=risk_level, q=q
-    )
+    ).annotate(no_award_data=Case(When(NO_AWARD_DATA, then=Value(1)), default=Value(0)))
     keys = RANKING_ORDERINGS.get(ordering, RANKING_ORDERINGS[DEFAULT_RANKING_ORDERING])
-    order_by: list[Any] = []
+    order_by: list[Any] = ["no_award_data"]
     for key in keys:
         if key.lstrip("-") == "population":
             field = F("population")
@@ -104,7 +107,7 @@ def jurisdiction_ranking(
             order_by.append(key)
     return rows.order_by(*order_by).only(
         "id", "slug", "name", "kind", "state", "population", "population_year", "stance",
-        *RISK_COLUMNS,
+        "data_gaps", *RISK_COLUMNS,
     )  # fmt: skip
 
 
@@ -128,8 +131,9 @@ def jurisdiction_ranking_filter(
 
 def state_totals(*, rows: QuerySet[Jurisdiction] | None = None) -> dict[str, dict[str, Any]]:
     """Per two-letter state code: ``count``, ``exposure_usd``, ``max_at_risk_usd``,
-    ``funding_at_risk_usd``, ``stale`` (how many await a recompute) and ``by_level`` ({risk
-    level: count}, every level), in one GROUP BY.
+    ``funding_at_risk_usd``, ``stale`` (how many await a recompute), ``no_award_data`` (how
+    many have no grant figure on record) and ``by_level`` ({risk level: count}, every level),
+    in one GROUP BY.
 
     Only states with any jurisdiction in ``rows`` appear. ``totals_combine`` adds them up, so
     a page that shows both a map and totals needs this one query.
@@ -141,6 +145,7 @@ def state_totals(*, rows: QuerySet[Jurisdiction] | None = None) -> dict[str, dic
         "max_at_risk_usd": Coalesce(Sum("max_at_risk_usd"), 0),
         "funding_at_risk_usd": Coalesce(Sum("funding_at_risk_usd"), 0),
         "stale": Count("id", filter=Q(risk_stale=True)),
+        "no_award_data": Count("id", filter=NO_AWARD_DATA),
     }
     for level in RISK_LEVELS:
         aggregates[f"level_{level}"] = Count("id", filter=Q(risk_level=level))
@@ -161,10 +166,12 @@ def totals_combine(*, parts: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "max_at_risk_usd": 0,
         "funding_at_risk_usd": 0,
         "stale": 0,
+        "no_award_data": 0,
         "by_level": dict.fromkeys(RISK_LEVELS, 0),
     }
     for part in parts:
-        for key in ("count", "exposure_usd", "max_at_risk_usd", "funding_at_risk_usd", "stale"):
+        for key in ("count", "exposure_usd", "max_at_risk_usd", "funding_at_risk_usd", "stale",
+                    "no_award_data"):  # fmt: skip
             combined[key] += part.get(key, 0)
         for level, count in part.get("by_level", {}).items():
             combined["by_level"][level] = combined["by_level"].get(level, 0) + count

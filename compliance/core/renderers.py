@@ -10,19 +10,34 @@ from typing import Any
 
 from rest_framework.renderers import BaseRenderer
 
+# Spreadsheet programs run a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# UTF-8 byte-order mark: spreadsheet programs then read the file as UTF-8 (curly quotes,
+# accents) instead of the local code page.
+BOM = "\ufeff"
+
+
+def _text(value: str) -> str:
+    """Text as a spreadsheet shows it, never as a formula it runs: a leading ``'``."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
 
 def csv_cell(value: Any) -> str:
-    """One value as CSV text: lists of scalars joined by ``;``, nested objects as JSON."""
+    """One value as CSV text: lists of scalars joined by ``;``, nested objects as JSON, and
+    text that a spreadsheet would run as a formula neutralised (numbers are left as they
+    are, so a negative amount stays a number)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple):
         if all(not isinstance(item, Mapping | list | tuple) for item in value):
-            return ";".join(csv_cell(item) for item in value)
-        return json.dumps(value, sort_keys=True, default=str)
+            return _text(";".join(csv_cell(item) for item in value))
+        return _text(json.dumps(value, sort_keys=True, default=str))
     if isinstance(value, Mapping):
-        return json.dumps(value, sort_keys=True, default=str)
+        return _text(json.dumps(value, sort_keys=True, default=str))
+    if isinstance(value, str):
+        return _text(value)
     return str(value)
 
 
@@ -38,9 +53,10 @@ class _Echo:
 
 
 def csv_stream(header: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> Iterator[str]:
-    """Yield a header line, then one CSV line per row, as the rows arrive."""
+    """Yield the byte-order mark and a header line, then one CSV line per row, as the rows
+    arrive."""
     writer = csv.writer(_Echo())
-    yield writer.writerow(header)
+    yield BOM + writer.writerow(header)
     for row in rows:
         yield writer.writerow(csv_row(header, row))
 
@@ -76,6 +92,7 @@ class CSVRenderer(BaseRenderer):
         if header is None:
             header = list(rows[0]) if rows else []
         buffer = io.StringIO()
+        buffer.write(BOM)
         writer = csv.writer(buffer)
         writer.writerow(header)
         for row in rows:

@@ -10,32 +10,101 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+import markdown
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from compliance.models import FederalAction, RiskAssessment, Statement
-from compliance.risk import stance_at
+from compliance.risk import stance_at, stance_since
 from compliance.selectors.figures import AssessmentFigures, jurisdiction_figures, risk_history
 from compliance.selectors.reach import actions_reaching
+from compliance.selectors.timeline import (
+    DriverChange,
+    jurisdiction_timeline_steps,
+    national_timeline,
+    risk_changes,
+)
 from jurisdictions.choices import StanceCode
 from jurisdictions.models import Jurisdiction, Official, PolicyStance
-from jurisdictions.selectors import officials_in_office, stance_timeline
+from jurisdictions.selectors import officials_by_term, stance_timeline
 
-from .charts import ProgramBar, RiskPoint
+from .charts import Marker, ProgramBar, StepPoint
+
+# The Why section's groups, in the order shown (the last one collapsed).
+DRIVER_GROUPS = (
+    ("raises", "Raises the figure"),
+    ("protects", "Protects"),
+    ("none", "No effect on this date"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusShown:
+    """One dated change of an action's status, as the page lists it."""
+
+    on: date
+    precision: str
+    status: str
+    cause: FederalAction | None
+    source_url: str
 
 
 @dataclass(frozen=True, slots=True)
 class TimelineEntry:
-    """A dated statement or federal action on the page's one timeline."""
+    """A dated statement or federal action on the page's one timeline; an action carries its
+    status on the page's date and its dated changes up to then."""
 
     kind: str  # "statement" or "action"
     on: date
     record: Statement | FederalAction
+    status: str = ""
+    statuses: tuple[StatusShown, ...] = ()
 
     @property
     def anchor(self) -> str:
         return f"{self.kind}-{self.record.pk}"
+
+
+def _action_entry(action: FederalAction, day: date) -> TimelineEntry:
+    """An action with its status on ``day`` and its changes up to it, oldest first."""
+    shown = sorted(
+        (
+            StatusShown(
+                on=change.on,
+                precision=change.date_precision
+                or (change.caused_by.date_precision if change.caused_by else ""),
+                status=change.status, cause=change.caused_by, source_url=change.source,
+            )
+            for change in action.status_changes.all()
+            if change.on is not None and change.on <= day
+        ),
+        key=lambda item: item.on,
+    )  # fmt: skip
+    status = shown[-1].status if shown else "in_effect"
+    return TimelineEntry("action", action.issued_on, action, status, tuple(shown))
+
+
+@dataclass(frozen=True, slots=True)
+class DriverGroup:
+    """Drivers with one role on the date, the largest contribution first."""
+
+    role: str
+    title: str
+    drivers: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """What changed between two dates: both figures and the drivers that moved."""
+
+    start: Any
+    end: Any
+    drivers: list[DriverChange]
 
 
 @dataclass(slots=True)
@@ -45,11 +114,57 @@ class CityDashboard:
     jurisdiction: Jurisdiction
     as_of: date | None
     stance: str
+    stance_since: date | None
     stances: list[PolicyStance]
     figures: AssessmentFigures
     history: list[RiskAssessment]
     timeline: list[TimelineEntry]
     officials: list[Official]
+    former_officials: list[Official]
+    points: list[dict[str, Any]]
+    comparison: Comparison | None = None
+
+    @property
+    def no_award_data(self) -> bool:
+        return "no_awards" in self.figures.data_gaps
+
+    @property
+    def driver_groups(self) -> list[DriverGroup]:
+        return driver_groups(self.figures.drivers)
+
+    @property
+    def chart_points(self) -> list[dict[str, Any]]:
+        """The points the chart draws: from the first with money on record (the years before
+        it are listed in the table, and the caption says from when)."""
+        return _from_first_money(self.points)
+
+    @property
+    def step_points(self) -> list[StepPoint]:
+        return [
+            StepPoint(
+                on=point["date"],
+                funding_at_risk_usd=point["funding_at_risk_usd"],
+                max_at_risk_usd=point["max_at_risk_usd"],
+                no_award_data="no_awards" in point["data_gaps"],
+            )
+            for point in self.chart_points
+        ]
+
+    @property
+    def markers(self) -> list[Marker]:
+        anchors = {entry.anchor for entry in self.timeline}
+        found = []
+        for point in self.chart_points:
+            for event in point["events"]:
+                found.append(
+                    Marker(
+                        on=point["date"],
+                        label=event["label"],
+                        href=_event_href(event, anchors),
+                        kind=event["type"],
+                    )
+                )
+        return found
 
     @property
     def program_bars(self) -> list[ProgramBar]:
@@ -65,16 +180,83 @@ class CityDashboard:
         # Largest funding at risk (then exposure) first, so the chart reads top-down.
         return sorted(bars, key=lambda bar: (-bar.funding_at_risk_usd, -bar.exposure_usd))
 
-    @property
-    def risk_points(self) -> list[RiskPoint]:
-        return [
-            RiskPoint(
-                on=row.computed_at.date(),
-                funding_at_risk_usd=row.funding_at_risk_usd,
-                score=row.score,
-            )
-            for row in self.history
-        ]
+
+def _event_href(event: dict[str, Any], anchors: set[str]) -> str:
+    """Where a timeline event's record is shown: its entry on this page, else its record."""
+    kind, pk = event.get("type"), event.get("id")
+    if kind == "statement" and f"statement-{pk}" in anchors:
+        return f"#statement-{pk}"
+    if kind in ("action", "status") and f"action-{pk}" in anchors:
+        return f"#action-{pk}"
+    if kind == "stance":
+        return f"#stance-{pk}"
+    if kind == "award":
+        return "#programs"
+    return ""
+
+
+def _role(driver: dict[str, Any]) -> str:
+    """A driver's role; records of methods before roles were stored read it from the sign."""
+    role = driver.get("role")
+    if role in ("raises", "protects", "none"):
+        return str(role)
+    usd = driver.get("contribution_usd") or 0
+    return "raises" if usd > 0 else "protects" if usd < 0 else "none"
+
+
+def _by_size(driver: dict[str, Any]) -> tuple[int, float]:
+    return (
+        -abs(driver.get("contribution_usd") or 0),
+        -abs(driver.get("contribution_score") or 0.0),
+    )
+
+
+def driver_groups(drivers: Iterable[dict[str, Any]]) -> list[DriverGroup]:
+    """The drivers by role (raises, protects, no effect), each group ordered by the size of
+    the contribution, in dollars then in score points; empty groups are left out."""
+    grouped: dict[str, list[dict[str, Any]]] = {role: [] for role, _ in DRIVER_GROUPS}
+    for driver in drivers:
+        grouped[_role(driver)].append(driver)
+    return [
+        DriverGroup(
+            role=role,
+            title=title,
+            drivers=sorted(
+                grouped[role],
+                key=lambda d: (
+                    -abs(d.get("contribution_usd") or 0),
+                    -abs(d.get("contribution_score") or 0.0),
+                ),
+            ),
+        )
+        for role, title in DRIVER_GROUPS
+        if grouped[role]
+    ]
+
+
+_NOT_FIGURES = ("date", "events")
+
+
+def _from_first_money(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The points from the first one with exposure (all of them when none has any)."""
+    for index, point in enumerate(points):
+        if point["exposure_usd"] > 0:
+            return points[index:]
+    return points
+
+
+def _steps(points: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The points where the figures change or something happened (the monthly points between
+    them repeat the step they fall on)."""
+    kept: list[dict[str, Any]] = []
+    for point in points:
+        previous = kept[-1] if kept else None
+        same = previous is not None and all(
+            previous[name] == value for name, value in point.items() if name not in _NOT_FIGURES
+        )
+        if not same or point["events"]:
+            kept.append(point)
+    return kept
 
 
 def _program_label(row: dict[str, Any]) -> str:
@@ -106,15 +288,22 @@ def _link_drivers(
         driver["href"] = href
 
 
-def city_dashboard(*, jurisdiction: Jurisdiction, as_of: date | None = None) -> CityDashboard:
-    """The city dashboard of a jurisdiction, now or as of a date.
+def city_dashboard(
+    *,
+    jurisdiction: Jurisdiction,
+    as_of: date | None = None,
+    compare: tuple[date, date] | None = None,
+) -> CityDashboard:
+    """The city dashboard of a jurisdiction, now or as of a date; with ``compare``, what
+    changed between two dates.
 
-    Queries: stances, officials, statements, actions (+ programs), history, latest assessment;
-    with ``as_of`` (or nothing recorded yet), the computation's own fixed number instead.
+    Queries: stances, officials, statements, actions (+ programs), history, latest assessment,
+    timeline; with ``as_of`` (or nothing recorded yet), the computation's own fixed number
+    instead of the latest assessment, and with ``compare`` two computations more.
     """
     stances = stance_timeline(jurisdiction_id=jurisdiction.pk, as_of=as_of)
-    officials = list(
-        officials_in_office(jurisdiction_id=jurisdiction.pk, on=as_of or timezone.localdate())
+    officials, former = officials_by_term(
+        jurisdiction_id=jurisdiction.pk, on=as_of or timezone.localdate()
     )
     statements = Statement.objects.filter(jurisdiction_id=jurisdiction.pk).select_related(
         "official"
@@ -122,9 +311,12 @@ def city_dashboard(*, jurisdiction: Jurisdiction, as_of: date | None = None) -> 
     if as_of is not None:
         statements = statements.filter(said_on__lte=as_of)
     timeline = [TimelineEntry("statement", s.said_on, s) for s in statements]
+    day = as_of or timezone.localdate()
     timeline += [
-        TimelineEntry("action", a.issued_on, a)
-        for a in actions_reaching(jurisdiction_id=jurisdiction.pk, stances=stances, as_of=as_of)
+        _action_entry(action, day)
+        for action in actions_reaching(
+            jurisdiction_id=jurisdiction.pk, stances=stances, as_of=as_of
+        )
     ]
     timeline.sort(key=lambda entry: (entry.on, entry.kind, entry.record.pk), reverse=True)
 
@@ -135,20 +327,31 @@ def city_dashboard(*, jurisdiction: Jurisdiction, as_of: date | None = None) -> 
 
     figures = jurisdiction_figures(jurisdiction_id=jurisdiction.pk, as_of=as_of)
     if as_of is None:
-        stance = jurisdiction.stance
+        stance, since = jurisdiction.stance, jurisdiction.stance_since
     else:
         period = stance_at(stances, as_of)
         stance = period.code if period else StanceCode.UNKNOWN
+        since = stance_since(stances, as_of)
     _link_drivers(figures.drivers, timeline=timeline, stances=stances)
+    comparison = None
+    if compare is not None:
+        before, after, moved = risk_changes(
+            jurisdiction_id=jurisdiction.pk, start=compare[0], end=compare[1]
+        )
+        comparison = Comparison(start=before, end=after, drivers=moved)
     return CityDashboard(
         jurisdiction=jurisdiction,
         as_of=as_of,
         stance=stance,
+        stance_since=since,
         stances=stances,
         figures=figures,
         history=history,
         timeline=timeline,
         officials=officials,
+        former_officials=former,
+        points=_steps(jurisdiction_timeline_steps(jurisdiction_id=jurisdiction.pk, end=as_of)),
+        comparison=comparison,
     )
 
 
@@ -177,3 +380,74 @@ def actions_feed_items(
     reached = actions_reaching(jurisdiction_id=jurisdiction_id, stances=stances)
     reached.sort(key=lambda action: (action.created_at, action.pk), reverse=True)
     return reached[:limit]
+
+
+# --- National series and the method page ----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NationalSeries:
+    """The national totals over time, as the front page draws them."""
+
+    points: list[dict[str, Any]]
+
+    @property
+    def chart_points(self) -> list[dict[str, Any]]:
+        return _from_first_money(self.points)
+
+    @property
+    def step_points(self) -> list[StepPoint]:
+        return [
+            StepPoint(
+                on=point["date"],
+                funding_at_risk_usd=point["funding_at_risk_usd"],
+                max_at_risk_usd=point["max_at_risk_usd"],
+            )
+            for point in self.chart_points
+        ]
+
+    @property
+    def markers(self) -> list[Marker]:
+        return [
+            Marker(
+                on=point["date"],
+                label=event["label"],
+                href=reverse("api:federal-action-detail", kwargs={"pk": event["id"]}),
+                kind=event["type"],
+            )
+            for point in self.chart_points
+            for event in point["events"]
+        ]
+
+    @property
+    def latest(self) -> dict[str, Any] | None:
+        return self.points[-1] if self.points else None
+
+
+def national_series(*, state: str = "", kind: str = "", stance: str = "") -> NationalSeries:
+    """The national totals by date (the sums of the stored timelines) under the front page's
+    state, kind and stance filters."""
+    points = national_timeline(
+        state=[state] if state else [], kind=[kind] if kind else [],
+        stance=[stance] if stance else [],
+    )  # fmt: skip
+    return NationalSeries(points=_steps(points) if points else [])
+
+
+METHOD_START = "## How funding at risk is computed"
+
+
+@lru_cache(maxsize=4)
+def _method_html(path: str, modified: float) -> str:
+    text = Path(path).read_text(encoding="utf-8")
+    start = text.index(METHOD_START)
+    end = text.find("\n## ", start + len(METHOD_START))
+    section = text[start + len(METHOD_START) : end if end != -1 else len(text)]
+    return markdown.markdown(section, extensions=["tables", "toc"], output_format="html")
+
+
+def method_html() -> str:
+    """The README's method section (method, weights, worked example, caveats, glossary) as
+    HTML: one text for the README and the ``/method/`` page, re-read when the file changes."""
+    path = Path(settings.BASE_DIR) / "README.md"
+    return _method_html(str(path), path.stat().st_mtime)

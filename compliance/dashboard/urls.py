@@ -10,6 +10,7 @@ app_name = "dashboard"
 urlpatterns = [
     path("", views.national_index, name="index"),
     path("jurisdictions/<slug:slug>/", views.jurisdiction_detail, name="detail"),
+    path("method/", views.method, name="method"),
     path("feeds/statements/", StatementsFeed(), name="feed-statements"),
     path("feeds/actions/", ActionsFeed(), name="feed-actions"),
     path(

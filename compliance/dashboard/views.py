@@ -29,7 +29,7 @@ from jurisdictions.selectors import (
 )
 
 from .charts import state_tiles
-from .pages import city_dashboard
+from .pages import city_dashboard, method_html, national_series
 
 RANKING_PAGE_SIZE = 50
 # The API's list endpoint answers the same filters; the dashboard links its CSV export.
@@ -126,30 +126,53 @@ def national_index(request: HttpRequest) -> HttpResponse:
         "csv_url": f"{API_LIST_PATH}?{urlencode(export_query)}",
         "sort": _sort_links(request, ordering),
         "feeds": _feeds(),
+        "series": national_series(
+            state=filters["state"], kind=filters["kind"], stance=filters["stance"]
+        ),
+        "series_filtered": bool(filters["q"] or filters["risk_level"]),
+        "today": timezone.localdate(),
+        "method_url": reverse("dashboard:method"),
     }
     return render(request, "dashboard/index.html", context, status=400 if form.errors else 200)
 
 
+def _day(raw: str, today: date) -> tuple[date | None, str]:
+    """A date from the query string, or an error in words."""
+    if not raw:
+        return None, ""
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        return None, f"“{raw[:40]}” is not a date. Use the form YYYY-MM-DD, e.g. 2025-03-01."
+    if day > today:
+        return None, "That date is in the future; choose today or an earlier date."
+    if day < EARLIEST:
+        return None, f"Choose a date on or after {EARLIEST:%B %-d, %Y}."
+    return day, ""
+
+
 def jurisdiction_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """``/jurisdictions/<slug>/``: one jurisdiction's dashboard, now or ``?as_of=YYYY-MM-DD``."""
+    """``/jurisdictions/<slug>/``: one jurisdiction's dashboard, now or ``?as_of=YYYY-MM-DD``;
+    ``?from=&to=`` adds what changed between two dates."""
     jurisdiction = get_object_or_404(Jurisdiction.objects.select_related("parent"), slug=slug)
     today = timezone.localdate()
     raw = request.GET.get("as_of", "").strip()
-    as_of: date | None = None
-    error = ""
-    if raw:
-        try:
-            as_of = date.fromisoformat(raw)
-        except ValueError:
-            error = f"“{raw[:40]}” is not a date. Use the form YYYY-MM-DD, e.g. 2025-03-01."
+    as_of, error = _day(raw, today)
+    raw_from, raw_to = (request.GET.get(name, "").strip() for name in ("from", "to"))
+    compare: tuple[date, date] | None = None
+    compare_error = ""
+    if raw_from or raw_to:
+        start, start_error = _day(raw_from, today)
+        end, end_error = _day(raw_to, today)
+        if start_error or end_error:
+            compare_error = start_error or end_error
+        elif start is None or end is None:
+            compare_error = "Give both dates to compare."
+        elif start > end:
+            compare_error = "The first date must not be after the second."
         else:
-            if as_of > today:
-                error = "That date is in the future; choose today or an earlier date."
-                as_of = None
-            elif as_of < EARLIEST:
-                error = f"Choose a date on or after {EARLIEST:%B %-d, %Y}."
-                as_of = None
-    page = city_dashboard(jurisdiction=jurisdiction, as_of=as_of)
+            compare = (start, end)
+    page = city_dashboard(jurisdiction=jurisdiction, as_of=as_of, compare=compare)
     cite_date = as_of or today
     permalink = request.build_absolute_uri(
         f"{jurisdiction.get_absolute_url()}?{urlencode({'as_of': cite_date.isoformat()})}"
@@ -161,12 +184,22 @@ def jurisdiction_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "as_of": as_of,
         "as_of_error": error,
         "as_of_value": raw if error else (as_of.isoformat() if as_of else ""),
+        "compare_error": compare_error,
+        "compare_from": raw_from[:10],
+        "compare_to": raw_to[:10],
+        "method_url": reverse("dashboard:method"),
         "today": today,
         "cite_date": cite_date,
         "permalink": permalink,
         "feeds": _feeds(jurisdiction),
     }
-    return render(request, "jurisdictions/detail.html", context, status=400 if error else 200)
+    status = 400 if error or compare_error else 200
+    return render(request, "jurisdictions/detail.html", context, status=status)
+
+
+def method(request: HttpRequest) -> HttpResponse:
+    """``/method/``: how the figures are computed, from the README's method section."""
+    return render(request, "dashboard/method.html", {"method": method_html()})
 
 
 # Column -> the order its first click asks for (money and scores: largest first).

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
-from compliance.models import FederalAction
+from compliance.models import FederalAction, FederalActionStatus
 from compliance.risk.reach import reaches_everyone, reaches_for_any_stance
 from compliance.risk.weights import ALL_SANCTUARY_STANCES
+from grants.models import GrantProgram
 from jurisdictions.models import Jurisdiction, PolicyStance
 
 
@@ -60,19 +61,35 @@ def _stances_between(stances: Sequence[PolicyStance], start: date, end: date) ->
     ]
 
 
+# What a page shows of a status change and of the ruling or rescission that caused it.
+STATUS_SHOWN = (
+    "id", "action_id", "status", "effective_from", "date_precision", "listed_only",
+    "source_url", "caused_by__id", "caused_by__title", "caused_by__issued_on",
+    "caused_by__date_precision", "caused_by__source_url",
+)  # fmt: skip
+
+
 def actions_reaching(
     *, jurisdiction_id: int, stances: Sequence[PolicyStance], as_of: date | None = None
 ) -> list[FederalAction]:
     """Federal actions that reached a jurisdiction on some date from their issue up to
-    ``as_of`` (by the engine's rule, given its stance periods), newest first; programs are
-    prefetched (two queries)."""
+    ``as_of`` (by the engine's rule, given its stance periods), newest first; programs and
+    dated status changes are prefetched (three queries)."""
     target_rows = FederalAction.targets.through.objects.filter(jurisdiction_id=jurisdiction_id)
     actions = (
         FederalAction.objects.annotate(
             is_listed=Exists(target_rows.filter(federalaction_id=OuterRef("pk")))
         )
         .filter(Q(is_listed=True) | Q(targets_all_sanctuary=True))
-        .prefetch_related("programs")
+        .prefetch_related(
+            Prefetch("programs", queryset=GrantProgram.objects.only("id", "aln")),
+            Prefetch(
+                "status_changes",
+                queryset=FederalActionStatus.objects.select_related("caused_by")
+                .only(*STATUS_SHOWN)
+                .order_by("effective_from", "pk"),
+            ),
+        )
         .order_by("-issued_on", "-id")
     )
     if as_of is not None:

@@ -82,6 +82,30 @@ def jurisdiction_timeline(
     return list(_expanded(rows, start, end))
 
 
+def jurisdiction_timeline_steps(
+    *, jurisdiction_id: int, end: date | None = None
+) -> list[dict[str, Any]]:
+    """A jurisdiction's stored points up to ``end`` (default today), oldest first: the dates
+    where its figures changed or something happened, without the monthly points between
+    (one query, no model instances)."""
+    rows = RiskTimelinePoint.objects.filter(
+        jurisdiction_id=jurisdiction_id, on__lte=end or timezone.localdate()
+    ).order_by("on")
+    return [
+        {
+            "date": row["on"], "exposure_usd": row["exposure_usd"],
+            "max_at_risk_usd": row["max_at_risk_usd"],
+            "funding_at_risk_usd": row["funding_at_risk_usd"], "risk_score": row["score"],
+            "risk_level": row["level"], "stance": row["stance"],
+            "data_gaps": list(row["data_gaps"]), "events": list(row["events"]),
+        }
+        for row in rows.values(
+            "on", "exposure_usd", "max_at_risk_usd", "funding_at_risk_usd", "score", "level",
+            "stance", "data_gaps", "events",
+        )
+    ]  # fmt: skip
+
+
 def _national_events(start: date | None, end: date) -> dict[date, list[dict[str, Any]]]:
     """Federal actions issued and their status changes, by date: the national events."""
     events: dict[date, list[dict[str, Any]]] = {}

@@ -64,5 +64,7 @@ SPECTACULAR_SETTINGS = {
         "ActionStatusEnum": "compliance.choices.ActionStatus",
         "OfficialRoleEnum": "jurisdictions.choices.OfficialRole",
         "RiskLevelEnum": "compliance.choices.RiskLevel",
+        "DatePrecisionEnum": "jurisdictions.choices.DatePrecision",
+        "FigureKindEnum": "grants.choices.FigureKind",
     },
 }

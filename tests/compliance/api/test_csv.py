@@ -9,6 +9,7 @@ import io
 import pytest
 
 from compliance.core.renderers import csv_cell
+from jurisdictions.models import Jurisdiction
 from tests.factories import (
     FederalActionFactory,
     GrantAwardFactory,
@@ -31,6 +32,8 @@ LISTS = [
     "/api/v1/jurisdictions/gotham-ny/risk-history/",
 ]
 
+BOM_BYTES = "\ufeff".encode()
+
 
 @pytest.fixture
 def data():
@@ -48,11 +51,14 @@ def data():
     return city
 
 
+def body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
 def parse(response) -> list[dict[str, str]]:
-    content = (
-        b"".join(response.streaming_content) if response.streaming else response.content
-    ).decode()
-    return list(csv.DictReader(io.StringIO(content)))
+    raw = body(response)
+    assert raw.startswith(BOM_BYTES), "UTF-8 with a byte-order mark, for spreadsheet programs"
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
 
 
 @pytest.mark.parametrize("url", LISTS)
@@ -96,7 +102,7 @@ def test_export_streams_every_row_past_the_page_limit(api_client):
 
 
 def test_empty_csv_still_names_the_columns(api_client):
-    content = api_client.get("/api/v1/statements/?format=csv").content.decode()
+    content = api_client.get("/api/v1/statements/?format=csv").content.decode("utf-8-sig")
     assert content.strip().split(",")[:3] == ["id", "jurisdiction", "official"]
 
 
@@ -119,6 +125,30 @@ def test_csv_cells():
     assert csv_cell(["a", "b"]) == "a;b"
     assert csv_cell([{"b": 1, "a": 2}]) == '[{"a": 2, "b": 1}]'
     assert csv_cell(dt.date(2025, 1, 2)) == "2025-01-02"
+    assert csv_cell(-1500) == "-1500", "numbers stay numbers"
+
+
+@pytest.mark.parametrize("text", ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tx"])
+def test_text_a_spreadsheet_would_run_is_neutralised(text):
+    assert csv_cell(text) == f"'{text}"
+    assert csv_cell([text, "b"]) == f"'{text};b"
+
+
+def test_a_formula_in_a_quote_reaches_the_csv_as_text(api_client, data):
+    city = Jurisdiction.objects.get(slug="gotham-ny")
+    StatementFactory(jurisdiction=city, quote='=HYPERLINK("http://evil.example","click")')
+    for url in ("/api/v1/statements/?format=csv", "/api/v1/statements/?format=csv&page_size=all"):
+        quotes = [row["quote"] for row in parse(api_client.get(url))]
+        assert '\'=HYPERLINK("http://evil.example","click")' in quotes
+        assert not any(quote.startswith("=") for quote in quotes)
+
+
+def test_curly_quotes_survive_with_the_byte_order_mark(api_client, data):
+    city = Jurisdiction.objects.get(slug="gotham-ny")
+    StatementFactory(jurisdiction=city, quote="\u201cWe won\u2019t comply,\u201d she said.")
+    raw = body(api_client.get("/api/v1/statements/?format=csv"))
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert "\u201cWe won\u2019t comply,\u201d she said." in raw.decode("utf-8-sig")
 
 
 def test_unknown_format_is_refused_with_the_choices(api_client):

@@ -99,7 +99,9 @@ def test_timeline_range_and_csv(api_client, gotham):
     assert window[-1]["date"] <= "2025-03-31"
     response = api_client.get(f"{URL}timeline/?from=2025-01-15&to=2025-03-31&format=csv")
     assert response.status_code == 200
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(
+        csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")))
+    )
     assert list(rows[0]) == POINT_FIELDS
     assert [r["date"] for r in rows] == [p["date"] for p in window]
     assert api_client.get(f"{URL}timeline/?from=2025-13-01").status_code == 400

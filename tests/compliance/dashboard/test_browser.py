@@ -6,6 +6,7 @@ for Python; no browser is downloaded. Screenshots go to ``artifacts/screenshots/
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -15,8 +16,16 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from compliance.services.recompute import risk_assessments_record_many
 from jurisdictions.choices import JurisdictionKind, StanceCode
-from tests.factories import JurisdictionFactory
+from tests.factories import (
+    FederalActionFactory,
+    GrantAwardFactory,
+    GrantProgramFactory,
+    JurisdictionFactory,
+    PolicyStanceFactory,
+    StatementFactory,
+)
 from tests.helpers import require_service
 
 pytestmark = pytest.mark.browser
@@ -139,7 +148,7 @@ def test_dashboard_in_a_real_browser(live_server, dataset, city, chromium):
     figures = page.locator(".key-figures .emphasis dd")
     assert figures.inner_text() == "$987,654"
     assert page.locator("svg.chart-bars").is_visible()
-    assert page.locator("svg.chart-line circle").count() == 2
+    assert page.locator("svg.chart-timeline").is_visible()
     assert page.get_by_text("We follow the ordinance and the law.").is_visible()
     driver = page.get_by_role(
         "link", name="The DOJ letter of January 15, 2025 threatens Byrne JAG."
@@ -191,3 +200,90 @@ def test_dashboard_in_a_real_browser(live_server, dataset, city, chromium):
     outside = [url for url in requested if not url.startswith(base) and not url.startswith("data:")]
     assert not outside, f"the pages asked for addresses outside the test server: {outside}"
     assert any(url.endswith("/static/compliance/dashboard.css") for url in requested)
+
+
+@pytest.fixture
+def explained(db) -> dict[str, object]:
+    """Computed figures (no stored shortcuts): a city where a withholding and a statement raise
+    the figure, an injunction protects its COPS money and so leaves a COPS threat with no
+    effect; and a sanctuary city with no award on record."""
+    jag = GrantProgramFactory(aln="16.738", name="Byrne JAG", conditions_attach=True)
+    cops = GrantProgramFactory(aln="16.710", name="COPS", conditions_attach=True)
+    city = JurisdictionFactory(name="Gotham", slug="gotham-ny", state="NY")
+    bare = JurisdictionFactory(name="Nowhere", slug="nowhere-or", state="OR")
+    for place in (city, bare):
+        PolicyStanceFactory(jurisdiction=place, code="sanctuary",
+                            effective_from=dt.date(2014, 1, 1))  # fmt: skip
+    for program, amount in ((jag, 1_000_000), (cops, 2_000_000)):
+        GrantAwardFactory(jurisdiction=city, program=program, fiscal_year=2025,
+                          amount_usd=amount)  # fmt: skip
+    FederalActionFactory(targets=[city], programs=[jag], effect="withholding",
+                         issued_on=dt.date(2025, 2, 1), title="JAG withheld")  # fmt: skip
+    FederalActionFactory(targets=[city], programs=[cops], effect="threat",
+                         issued_on=dt.date(2025, 2, 1), title="COPS threatened")  # fmt: skip
+    FederalActionFactory(targets=[city], programs=[cops], effect="injunction",
+                         kind="court_ruling", issued_on=dt.date(2025, 3, 1),
+                         title="COPS conditions enjoined")  # fmt: skip
+    StatementFactory(jurisdiction=city, said_on=dt.date(2025, 3, 10), position="defiant")
+    risk_assessments_record_many()
+    return {"city": city, "bare": bare}
+
+
+def test_explanations_in_a_real_browser(live_server, explained, chromium):
+    base = live_server.url
+    context = chromium.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(f"{base}/jurisdictions/gotham-ny/")
+
+    # The Why section: the groups, largest first, the no-effect group collapsed.
+    why = page.locator("section.why")
+    assert why.get_by_role("heading", name=re.compile("^Raises the figure")).is_visible()
+    assert why.get_by_role("heading", name=re.compile("^Protects")).is_visible()
+    collapsed = why.locator("details.driver-group-none")
+    assert collapsed.get_attribute("open") is None
+    threat = collapsed.get_by_role("link", name=re.compile("COPS threatened"))
+    assert not threat.is_visible()
+    collapsed.locator("summary").first.click()
+    assert threat.is_visible()
+    raises = why.locator(".driver-group-raises li .driver-line").all_inner_texts()
+    assert "JAG withheld" in raises[0], raises
+    assert why.get_by_text("they do not add up to the total").is_visible()
+
+    # The waterfall and the timeline render; two points picked fill the comparison.
+    assert page.locator("svg.chart-waterfall").is_visible()
+    timeline = page.locator("svg#timeline")
+    assert timeline.is_visible()
+    points = timeline.locator("circle.point")
+    assert points.count() >= 3
+    assert timeline.locator("a path.marker").count() >= 3
+    points.nth(0).click()
+    points.nth(points.count() - 1).click()
+    first, last = (points.nth(0).get_attribute("data-date"),
+                   points.nth(points.count() - 1).get_attribute("data-date"))  # fmt: skip
+    assert page.get_by_label("From", exact=True).input_value() == first
+    assert page.get_by_label("to", exact=True).input_value() == last
+    page.get_by_role("button", name="Compare").click()
+    page.wait_for_url(re.compile(r"from=.*&to="))
+    assert page.get_by_role("heading", name=re.compile("^What changed from")).is_visible()
+    shoot(page, "city-explained")
+
+    # Every figure links the method page, which holds the worked example.
+    method = page.locator(".key-figures").get_by_role("link", name="Funding at risk")
+    assert method.get_attribute("href").startswith("/method/")
+    method.click()
+    page.wait_for_url(re.compile(r"/method/"))
+    assert page.get_by_role("heading", name="Worked example").is_visible()
+
+    # No award data reads so, never as $0.
+    page.goto(f"{base}/jurisdictions/nowhere-or/")
+    figures = page.locator(".key-figures")
+    assert figures.locator(".emphasis dd").inner_text() == "No award data"
+    assert "$0" not in figures.inner_text()
+    assert page.locator("svg.chart-waterfall").count() == 0
+    page.goto(f"{base}/")
+    row = page.locator("table.ranking tr", has_text="Nowhere")
+    assert "No award data" in row.inner_text()
+    assert page.locator('.tile-map a[href="?state=OR"]').get_attribute("class") == (
+        "tile no-award-data"
+    )
+    context.close()

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import xml.etree.ElementTree as ET
 
 from compliance.dashboard.charts import (
     STATE_TILE_POSITIONS,
+    Marker,
     ProgramBar,
-    RiskPoint,
+    StepPoint,
     compact_dollars,
     dollars,
     program_bar_chart,
-    risk_line_chart,
     state_tiles,
+    timeline_step_chart,
+    waterfall_chart,
 )
 from jurisdictions.choices import US_STATES
 
@@ -60,34 +61,61 @@ def test_chart_text_is_escaped():
 
 def test_empty_charts_say_so():
     assert "No program exposure recorded." in program_bar_chart([])
-    assert "No assessment recorded yet." in risk_line_chart([])
-    ET.fromstring(risk_line_chart([]))
+    assert "No timeline" in timeline_step_chart([])
+    ET.fromstring(timeline_step_chart([]))
 
 
-def test_line_chart_steps_between_assessments():
-    svg = risk_line_chart(
+def _step_ys(root, colour_index: int) -> list[float]:
+    line = root.findall(f"{SVG}polyline")[colour_index]
+    return [float(p.split(",")[1]) for p in line.get("points").split()]
+
+
+def test_timeline_chart_holds_each_figure_until_the_next_change():
+    svg = timeline_step_chart(
         [
-            RiskPoint(dt.date(2025, 1, 1), 100, 10),
-            RiskPoint(dt.date(2025, 3, 1), 300, 40),
-            RiskPoint(dt.date(2025, 2, 1), 200, 20),
-        ]
+            StepPoint(dt.date(2025, 1, 1), 100, 200),
+            StepPoint(dt.date(2025, 3, 1), 300, 400),
+            StepPoint(dt.date(2025, 2, 1), 200, 400),
+        ],
+        [Marker(dt.date(2025, 2, 1), 'Letter <"x">', "#action-7", "action")],
+        last=dt.date(2025, 4, 1),
     )
     root = ET.fromstring(svg)
-    points = root.find(f"{SVG}polyline").get("points").split()
-    # Three assessments make a step line of five vertices (hold, then change).
-    assert len(points) == 5
-    ys = [float(p.split(",")[1]) for p in points]
-    assert ys[1] == ys[0]
-    assert ys[3] == ys[2]
-    assert ys[0] > ys[2] > ys[4]  # rising amounts go up the chart
-    assert re.search(r"2025-01-01</text>.*2025-03-01</text>", svg)
-    assert len(root.findall(f"{SVG}circle")) == 3
+    funding = _step_ys(root, 1)
+    # Each point holds until the next (two vertices a step), the last one until ``last``.
+    assert len(funding) == 6
+    assert funding[0] == funding[1] > funding[2] == funding[3] > funding[4] == funding[5]
+    points = root.findall(f"{SVG}circle")
+    assert [p.get("data-date") for p in points] == ["2025-01-01", "2025-02-01", "2025-03-01"]
+    link = root.find(f"{SVG}a")
+    assert link.get("href") == "#action-7"
+    assert link.find(f"{SVG}path/{SVG}title").text == '2025-02-01: Letter <"x">'
+    assert '<"x">' not in svg  # escaped
 
 
-def test_line_chart_with_one_point():
-    root = ET.fromstring(risk_line_chart([RiskPoint(dt.date(2025, 1, 1), 0, 0)]))
-    assert root.find(f"{SVG}polyline") is None
-    assert len(root.findall(f"{SVG}circle")) == 1
+def test_timeline_chart_hatches_spans_without_award_data():
+    svg = timeline_step_chart(
+        [StepPoint(dt.date(2020, 1, 1), 0, 0, no_award_data=True),
+         StepPoint(dt.date(2021, 1, 1), 10, 20)],
+        last=dt.date(2022, 1, 1),
+    )  # fmt: skip
+    spans = [r for r in ET.fromstring(svg).iter(f"{SVG}rect") if r.get("class") == "no-data-span"]
+    assert len(spans) == 1
+    assert "No award data from 2020-01-01" in svg
+
+
+def test_waterfall_steps_down_from_exposure_to_funding_at_risk():
+    root = ET.fromstring(
+        waterfall_chart(exposure_usd=1_000, max_at_risk_usd=600, funding_at_risk_usd=150)
+    )
+    titles = [g.find(f"{SVG}title").text for g in root.iter(f"{SVG}g")]
+    assert titles == [
+        "Exposure: $1,000", "No action bears on it: -$400", "Maximum at risk: $600",
+        "Likelihood \u00d7 disposition: -$450", "Funding at risk: $150",
+    ]  # fmt: skip
+    heights = [float(g.find(f"{SVG}rect").get("height")) for g in root.iter(f"{SVG}g")]
+    assert heights[0] == heights[1] + heights[2]
+    assert heights[2] == heights[3] + heights[4]
 
 
 def test_state_tiles_cover_states_and_dc_and_shade_by_amount():
@@ -107,5 +135,7 @@ def test_state_tiles_cover_states_and_dc_and_shade_by_amount():
     assert by_code["TX"].shade == 0
     assert by_code["NY"].shade == 0
     assert by_code["NY"].jurisdictions == 0
+    assert by_code["NY"].no_award_data, "no jurisdiction: no data, not nothing at risk"
+    assert not by_code["TX"].no_award_data
     assert by_code["DC"].name == "District of Columbia"
     assert STATE_TILE_POSITIONS["AK"] == (1, 1)

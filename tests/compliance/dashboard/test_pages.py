@@ -11,6 +11,7 @@ import pytest
 import time_machine
 
 from compliance.dashboard.charts import STATE_TILE_POSITIONS
+from compliance.models import RiskTimelinePoint
 from compliance.selectors.figures import risk_assessment_compute
 from jurisdictions.choices import JurisdictionKind, StanceCode
 from jurisdictions.models import Jurisdiction
@@ -30,7 +31,11 @@ TODAY = dt.datetime(2025, 6, 1, 12, tzinfo=dt.UTC)
 
 def text(response) -> str:
     """The response's visible text with tags removed and whitespace collapsed."""
-    body = response.content.decode()
+    return text_of(response.content.decode())
+
+
+def text_of(body: str) -> str:
+    """Visible text of HTML, tags removed and whitespace collapsed."""
     body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", body))).strip()
 
@@ -129,13 +134,17 @@ def test_national_page_ranks_by_funding_at_risk(client, ranked):
 
 def test_tile_map_has_every_state_and_dc_linked_and_shaded(client, ranked):
     body = client.get("/").content.decode()
-    tiles = re.findall(r'<a class="tile shade-(\d)[^"]*"\s+href="\?state=([A-Z]{2})"', body)
+    tiles = re.findall(
+        r'<a class="tile (shade-\d|no-award-data)[^"]*"\s+href="\?state=([A-Z]{2})"', body
+    )
     assert {code for _, code in tiles} == set(STATE_TILE_POSITIONS)
     assert len(tiles) == 51
-    shades = {code: int(shade) for shade, code in tiles}
-    assert shades["CA"] == 5  # the largest amount
-    assert 0 < shades["IL"] < 5
-    assert shades["NY"] == 0  # nothing recorded
+    shades = {code: shade for shade, code in tiles}
+    assert shades["CA"] == "shade-5"  # the largest amount
+    assert shades["IL"] in {f"shade-{n}" for n in range(1, 5)}
+    assert shades["TX"] == "shade-5" or shades["TX"].startswith("shade-")
+    assert shades["NY"] == "no-award-data", "nothing recorded is no data, not nothing at risk"
+    assert "No award data" in body.split('class="tile-legend"', 1)[1]
     assert len(set(STATE_TILE_POSITIONS.values())) == 51  # no two tiles share a square
 
 
@@ -253,8 +262,9 @@ def test_national_page_links_its_atom_feeds_and_loads_only_local_assets(client, 
 
 
 def test_national_page_query_count_is_small(client, ranked, django_assert_max_num_queries):
-    # One GROUP BY state (map and totals) and one page of rows.
-    with django_assert_max_num_queries(2):
+    # One GROUP BY state (map and totals), one page of rows, and the national series: its
+    # totals by date, the federal actions and their status changes (the event marks).
+    with django_assert_max_num_queries(5):
         assert client.get("/?state=CA&ordering=name").status_code == 200
 
 
@@ -315,7 +325,7 @@ def test_program_breakdown_chart_and_table(client, city):
     programs = body.split('id="programs"', 1)[1].split("</section>", 1)[0]
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-bars"' in programs
     assert re.search(
-        r'<th scope="row">16.738 Byrne JAG</th><td class="num hide-phone">FY2024</td>'
+        r'<th scope="row">16.738 Byrne JAG</th><td class="hide-phone">FY2024 award</td>'
         r'<td class="num strong">\$987,654</td>'
         r'<td class="num hide-phone">\$1,500,000</td><td class="num">\$2,500,000</td>',
         programs,
@@ -323,13 +333,31 @@ def test_program_breakdown_chart_and_table(client, city):
 
 
 @time_machine.travel(TODAY, tick=False)
-def test_risk_over_time_chart_and_table(client, city):
+def test_risk_over_time_is_the_stored_timeline_with_its_events(client, city):
+    listed = city.actions["listed"]
+    for on, funding, events in (
+        (dt.date(2024, 10, 1), 0, []),
+        (dt.date(2025, 1, 15), 400_000,
+         [{"type": "action", "id": listed.pk, "label": "DOJ letter <threat>"}]),
+    ):  # fmt: skip
+        RiskTimelinePoint.objects.create(
+            jurisdiction=city.jurisdiction, on=on, state="CA", kind="city",
+            method_version="2025.1", exposure_usd=2_500_000, max_at_risk_usd=1_500_000,
+            funding_at_risk_usd=funding, score=30, level="high", stance="sanctuary",
+            events=events,
+        )  # fmt: skip
     body = client.get("/jurisdictions/riverton-ca/").content.decode()
     history = body.split('id="history-heading"', 1)[1].split("</section>", 1)[0]
-    assert 'class="chart chart-line"' in history
-    assert history.count("<circle ") == 2
-    assert "2025-01-16: $400,000 at risk, score 35" in history
-    assert "January 16, 2025" in history
+    assert 'class="chart chart-timeline"' in history
+    dates = re.findall(r'<circle class="point" data-date="([\d-]+)"', history)
+    assert dates == ["2024-10-01", "2025-01-15"], "a point where the figures change"
+    assert f'<a href="#action-{listed.pk}"><path class="marker marker-action"' in history
+    assert "2025-01-15: DOJ letter &lt;threat&gt;</title>" in history
+    assert "2025-01-15: $400,000 at risk (maximum $1,500,000)" in history
+    # The table lists the changes, each linking the page as of its date; the assessment log
+    # (this install's computations) stays apart, named so.
+    assert '<a href="?as_of=2025-01-15">2025-01-15</a>' in history
+    assert "Assessment log" in history
     assert "April 2, 2025" in history
 
 
@@ -371,11 +399,17 @@ def test_stance_timeline_and_officials(client, city):
         term_start=dt.date(2010, 1, 1),
         term_end=dt.date(2015, 1, 1),
     )
-    page = text(client.get("/jurisdictions/riverton-ca/"))
+    body = client.get("/jurisdictions/riverton-ca/").content.decode()
+    page = text_of(body)
     assert "Cooperative January 1, 2010 \u2013 May 31, 2017" in page
     assert "Sanctuary June 1, 2017 \u2013 present" in page
-    assert "Dana Reyes Mayor of Riverton" in page
-    assert "Former Mayor" not in page
+    officials = body.split('id="officials-heading"', 1)[1].split("</section>", 1)[0]
+    in_office, former = officials.split("<details>", 1)
+    assert "Dana Reyes" in in_office
+    assert "Former Mayor" not in in_office
+    assert "Former officials" in former
+    assert "Former Mayor" in text_of(former)
+    assert "January 1, 2010 \u2013 January 1, 2015" in text_of(former)
 
 
 @time_machine.travel(TODAY, tick=False)
@@ -486,7 +520,7 @@ def test_a_jurisdiction_never_assessed_says_so(client, db):
     assert response.status_code == 200
     page = text(response)
     assert "No assessment has been recorded for Newtown, CA yet; one is queued." in page
-    assert "No assessment recorded yet." in page  # the empty chart says so too
+    assert "No timeline: no record bears on the figures yet." in page  # the empty chart
     # The figures are computed on request meanwhile, as the API answers them.
     assert "Computed on request for" in page
 
@@ -529,3 +563,67 @@ def test_as_of_query_count_does_not_grow_with_statements(client, city):
             jurisdiction=city.jurisdiction, said_on=dt.date(2024, 6, 1) + dt.timedelta(days=n)
         )
     assert count() == before
+
+
+# --- Data gaps and the method page ------------------------------------------------------------
+
+
+def test_no_award_data_ranks_apart_and_never_reads_zero(client, ranked):
+    make_ranked(name="Echo Bay", state="WA", stance=StanceCode.SANCTUARY,
+                data_gaps="no_awards", risk_level="none")  # fmt: skip
+    for ordering in ("-funding_at_risk_usd", "funding_at_risk_usd", "name", "-risk_score"):
+        response = client.get(f"/?ordering={ordering}")
+        assert ranking_names(response)[-1] == "Echo Bay", ordering
+    response = client.get("/?ordering=funding_at_risk_usd")
+    table = response.content.decode().split('<table class="ranking">', 1)[1]
+    row = table.split("Echo Bay", 1)[1].split("</tr>", 1)[0]
+    assert "No award data" in row
+    assert "$0" not in row
+    assert "No award data on record" in table.split("Echo Bay", 1)[0]  # the group's heading
+    page = text(response)
+    assert "1 without award data" in page
+    tiles = re.findall(r'<a class="tile ([a-z0-9-]+)[^"]*"\s+href="\?state=([A-Z]{2})"',
+                       response.content.decode())  # fmt: skip
+    assert dict((code, shade) for shade, code in tiles)["WA"] == "no-award-data"
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_jurisdiction_without_awards_reads_no_award_data(client, db):
+    place = JurisdictionFactory(name="Dryville", slug="dryville-or", state="OR")
+    PolicyStanceFactory(jurisdiction=place, code=StanceCode.SANCTUARY)
+    FederalActionFactory(targets=[place], effect="withholding")
+    response = client.get("/jurisdictions/dryville-or/")
+    page = text(response)
+    assert "Funding at risk No award data" in page
+    assert "This is a gap in the data, not a finding that nothing is at risk." in page
+    assert "no award data: no grant figure on record" in page
+    assert "Funding at risk $0" not in page
+    assert "no award data on record, so no amount" in page  # the citation says it too
+
+
+def test_method_page_is_the_readme_method_section(client, db):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## How funding at risk is computed", 1)[1].split("\n## ", 1)[0]
+    response = client.get("/method/")
+    assert response.status_code == 200
+    page = text(response)
+    for heading in ("The method in plain words", "Weights", "Worked example", "Caveats",
+                    "Glossary"):  # fmt: skip
+        assert f'id="{heading.lower().replace(" ", "-")}"' in response.content.decode()
+        assert heading in section
+    assert "$161,041" in page
+    assert "$161,041" in section
+    assert "STATEMENT_HALF_LIFE_DAYS" in page
+    assert re.search(r"<table>.*STANCE_FACTOR", response.content.decode(), re.S)
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_every_figure_links_the_method(client, city):
+    body = client.get("/jurisdictions/riverton-ca/").content.decode()
+    figures = body.split('id="figures-heading"', 1)[1].split("</dl>", 1)[0]
+    assert figures.count('href="/method/#glossary"') == 4
+    why = body.split('id="why-heading"', 1)[1].split("</section>", 1)[0]
+    assert 'href="/method/#the-method-in-plain-words"' in why
+    assert "they do not add up to the total" in why
