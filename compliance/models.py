@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from compliance.core.validators import CleanTextMixin, http_url, past_date
 from jurisdictions.choices import DatePrecision
 
 from .choices import ActionEffect, ActionKind, ActionStatus, RiskLevel, StatementPosition
@@ -17,7 +19,7 @@ from .risk.weights import LEVELS, PROTECTIVE_EFFECTS
 QUOTE_MAX_LENGTH = 5000
 
 
-class Statement(models.Model):
+class Statement(CleanTextMixin, models.Model):
     """What an official (or a named speaker) said on a date, verbatim, with its source."""
 
     jurisdiction = models.ForeignKey(
@@ -32,14 +34,18 @@ class Statement(models.Model):
     )
     speaker = models.CharField(max_length=200, help_text="Who spoke, as the source names them.")
     speaker_role = models.CharField(max_length=120, blank=True)
-    said_on = models.DateField(db_index=True)
+    said_on = models.DateField(db_index=True, validators=[past_date])
     date_precision = models.CharField(
         max_length=16, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
-    quote = models.TextField(max_length=QUOTE_MAX_LENGTH, help_text="Verbatim words only.")
+    quote = models.TextField(
+        max_length=QUOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(QUOTE_MAX_LENGTH)],
+        help_text="Verbatim words only.",
+    )
     context = models.TextField(blank=True)
     position = models.CharField(max_length=16, choices=StatementPosition.choices, db_index=True)
-    source_url = models.URLField(max_length=1000)
+    source_url = models.URLField(max_length=1000, validators=[http_url])
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     history = HistoricalRecords()
@@ -79,7 +85,7 @@ class Statement(models.Model):
             )
 
 
-class FederalAction(models.Model):
+class FederalAction(CleanTextMixin, models.Model):
     """A DOJ notice or other federal move that bears on funding, with its targets and programs.
 
     An action reaches its listed ``targets`` and, when ``targets_all_sanctuary`` is set, every
@@ -95,7 +101,7 @@ class FederalAction(models.Model):
     )
     issuing_body = models.CharField(max_length=300)
     title = models.CharField(max_length=500)
-    issued_on = models.DateField(db_index=True)
+    issued_on = models.DateField(db_index=True, validators=[past_date])
     date_precision = models.CharField(
         max_length=16, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
@@ -128,7 +134,7 @@ class FederalAction(models.Model):
     )
     notes = models.TextField(blank=True)
     effect_rationale = models.TextField(blank=True)
-    source_url = models.URLField(max_length=1000)
+    source_url = models.URLField(max_length=1000, validators=[http_url])
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     history = HistoricalRecords(m2m_fields=[targets, programs])
@@ -165,7 +171,7 @@ class FederalAction(models.Model):
         return f"{self.issued_on} {self.title}"
 
 
-class FederalActionStatus(models.Model):
+class FederalActionStatus(CleanTextMixin, models.Model):
     """A change of a federal action's status from a date on (it is in effect from its own date
     until its first change).
 
@@ -180,7 +186,10 @@ class FederalActionStatus(models.Model):
     )
     status = models.CharField(max_length=16, choices=ActionStatus.choices)
     effective_from = models.DateField(
-        null=True, blank=True, help_text="Empty when the cause's own date applies."
+        null=True,
+        blank=True,
+        validators=[past_date],
+        help_text="Empty when the cause's own date applies.",
     )
     date_precision = models.CharField(max_length=16, choices=DatePrecision.choices, blank=True)
     listed_only = models.BooleanField(
@@ -196,7 +205,7 @@ class FederalActionStatus(models.Model):
         blank=True,
         help_text="The recorded ruling or rescission that made the change.",
     )
-    source_url = models.URLField(max_length=1000, blank=True)
+    source_url = models.URLField(max_length=1000, blank=True, validators=[http_url])
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -262,7 +271,7 @@ class FederalActionStatus(models.Model):
             )
 
 
-class ActionBlock(models.Model):
+class ActionBlock(CleanTextMixin, models.Model):
     """What an injunction or rescission blocks: one adverse action, on the listed programs (on
     every program that action covers when none are listed). It protects the jurisdictions the
     protective action reaches: its listed plaintiffs, or everyone for a nationwide order."""

@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("compliance.dashboard.urls")),
 ]
 
+handler400 = "compliance.core.exceptions.api_aware_bad_request"
 handler404 = "compliance.core.exceptions.api_aware_not_found"
 handler500 = "compliance.core.exceptions.api_aware_server_error"

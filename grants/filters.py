@@ -6,6 +6,7 @@ import django_filters
 
 from compliance.core.filtering import (
     BaseFilterSet,
+    BooleanFilter,
     IntegerFilter,
     StableOrderingFilter,
     StrictChoiceFilter,
@@ -17,7 +18,7 @@ from .models import GrantAward, GrantProgram
 
 class GrantProgramFilterSet(BaseFilterSet):
     agency = StrictChoiceFilter(choices=Agency.choices, label="Federal agency.")
-    conditions_attach = django_filters.BooleanFilter(
+    conditions_attach = BooleanFilter(
         label="Whether immigration-enforcement conditions attach to the program."
     )
 
@@ -38,7 +39,7 @@ class GrantAwardFilterSet(BaseFilterSet):
         field_name="amount_usd", lookup_expr="gte", label="At least this many dollars."
     )
     figure_kind = StrictChoiceFilter(choices=FigureKind.choices, label="Kind of figure.")
-    approximate = django_filters.BooleanFilter(label="Only approximate (or only exact) figures.")
+    approximate = BooleanFilter(label="Only approximate (or only exact) figures.")
     ordering = StableOrderingFilter(
         fields=("fiscal_year", "amount_usd"),
         tie_break=("pk",),

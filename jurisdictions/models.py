@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from compliance.core.validators import CleanTextMixin, any_date, http_url, past_date
+
 from .choices import (
     DatePrecision,
     JurisdictionKind,
@@ -50,7 +52,7 @@ ocd_validator = RegexValidator(
 )
 
 
-class Jurisdiction(models.Model):
+class Jurisdiction(CleanTextMixin, models.Model):
     """A state, county, city or consolidated city-county, with its current risk figures.
 
     The ``RISK_COLUMNS`` and the current ``stance`` are a denormalised copy of the latest
@@ -92,7 +94,7 @@ class Jurisdiction(models.Model):
     population = models.PositiveIntegerField(null=True, blank=True)
     population_year = models.PositiveSmallIntegerField(null=True, blank=True)
     notes = models.TextField(blank=True)
-    source_url = models.URLField(max_length=1000, blank=True)
+    source_url = models.URLField(max_length=1000, blank=True, validators=[http_url])
 
     # Current stance: the period in force today, copied by the recompute (compliance).
     stance = models.CharField(max_length=16, choices=StanceCode.choices, default=StanceCode.UNKNOWN)
@@ -215,7 +217,7 @@ class Jurisdiction(models.Model):
             raise ValidationError({"parent": "A jurisdiction cannot be its own parent."})
 
 
-class Official(models.Model):
+class Official(CleanTextMixin, models.Model):
     """A person holding a role in a jurisdiction for a term (dates may be unknown)."""
 
     jurisdiction = models.ForeignKey(
@@ -226,16 +228,19 @@ class Official(models.Model):
     title = models.CharField(
         max_length=200, blank=True, help_text="The office as the source words it, if narrower."
     )
-    term_start = models.DateField(null=True, blank=True)
+    term_start = models.DateField(null=True, blank=True, validators=[any_date])
     term_start_precision = models.CharField(
         max_length=16, choices=DatePrecision.choices, blank=True
     )
     term_end = models.DateField(
-        null=True, blank=True, help_text="Empty while in office (or when not known)."
+        null=True,
+        blank=True,
+        validators=[any_date],
+        help_text="Empty while in office (or when not known).",
     )
     term_end_precision = models.CharField(max_length=16, choices=DatePrecision.choices, blank=True)
     notes = models.TextField(blank=True)
-    source_url = models.URLField(max_length=1000)
+    source_url = models.URLField(max_length=1000, validators=[http_url])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     history = HistoricalRecords()
@@ -310,7 +315,7 @@ def _stance_constraints() -> list[models.BaseConstraint]:
     return constraints
 
 
-class PolicyStance(models.Model):
+class PolicyStance(CleanTextMixin, models.Model):
     """One period of a jurisdiction's sanctuary-policy stance.
 
     Periods of one jurisdiction never overlap: on PostgreSQL an exclusion constraint
@@ -323,14 +328,14 @@ class PolicyStance(models.Model):
         to="jurisdictions.Jurisdiction", on_delete=models.PROTECT, related_name="stances"
     )
     code = models.CharField("stance", max_length=16, choices=StanceCode.choices)
-    effective_from = models.DateField()
-    effective_to = models.DateField(null=True, blank=True)
+    effective_from = models.DateField(validators=[past_date])
+    effective_to = models.DateField(null=True, blank=True, validators=[any_date])
     date_precision = models.CharField(
         max_length=16, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
     basis = models.CharField(max_length=24, choices=StanceBasis.choices)
     description = models.TextField(blank=True)
-    source_url = models.URLField(max_length=1000)
+    source_url = models.URLField(max_length=1000, validators=[http_url])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     history = HistoricalRecords()

@@ -18,7 +18,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from compliance.core.dates import EARLIEST
-from compliance.core.fields import SlugRelatedField
+from compliance.core.fields import PrimaryKeyRelatedField, SlugListField, SlugRelatedField
 from compliance.models import (
     QUOTE_MAX_LENGTH,
     FederalAction,
@@ -73,7 +73,7 @@ class StatementSerializer(serializers.ModelSerializer):
         help_text="Slug of the jurisdiction.",
         error_messages={"does_not_exist": "No jurisdiction has the slug '{value}'."},
     )
-    official = serializers.PrimaryKeyRelatedField(
+    official = PrimaryKeyRelatedField(
         queryset=Official.objects.all(),
         allow_null=True,
         required=False,
@@ -128,7 +128,7 @@ class StatusChangeSerializer(serializers.ModelSerializer):
     """One dated change of an action's status. When the recorded ruling or rescission that made
     it is given (``caused_by``), the change takes that record's date and source."""
 
-    caused_by = serializers.PrimaryKeyRelatedField(
+    caused_by = PrimaryKeyRelatedField(
         queryset=FederalAction.objects.all(),
         allow_null=True,
         required=False,
@@ -174,23 +174,28 @@ class StatusChangeSerializer(serializers.ModelSerializer):
         return attrs
 
 
+# The most records one action may list, read in one query each way.
+MAX_TARGETS = 5_000
+MAX_PROGRAMS = 500
+
+
 class BlockSerializer(serializers.Serializer):
     """What an injunction or rescission blocks: one action, on the listed programs (every
     program that action covers when none are listed)."""
 
-    action = serializers.PrimaryKeyRelatedField(
+    action = PrimaryKeyRelatedField(
         source="blocked",
         queryset=FederalAction.objects.all(),
         help_text="Id of the blocked federal action.",
         error_messages={"does_not_exist": "No federal action has the id {pk_value}."},
     )
-    programs = SlugRelatedField(
-        slug_field="aln",
-        many=True,
-        required=False,
+    programs = SlugListField(
         queryset=GrantProgram.objects.all(),
+        slug_field="aln",
+        noun="Assistance Listing number",
+        max_items=MAX_PROGRAMS,
+        required=False,
         help_text="Assistance Listing numbers; empty for every program the action covers.",
-        error_messages={"does_not_exist": "No grant program has the number '{value}'."},
     )
 
 
@@ -198,21 +203,22 @@ class FederalActionSerializer(serializers.ModelSerializer):
     """A federal action with its targets (slugs), programs (Assistance Listing numbers), dated
     status history and, for an injunction or rescission, what it blocks."""
 
-    targets = SlugRelatedField(
-        slug_field="slug",
-        many=True,
-        required=False,
+    targets = SlugListField(
         queryset=Jurisdiction.objects.all(),
-        help_text="Slugs of the jurisdictions the action names.",
-        error_messages={"does_not_exist": "No jurisdiction has the slug '{value}'."},
-    )
-    programs = SlugRelatedField(
-        slug_field="aln",
-        many=True,
+        slug_field="slug",
+        noun="slug",
+        max_items=MAX_TARGETS,
         required=False,
+        help_text=f"Slugs of the jurisdictions the action names (at most {MAX_TARGETS:,}; an "
+        "action for every sanctuary jurisdiction sets `targets_all_sanctuary` instead).",
+    )
+    programs = SlugListField(
         queryset=GrantProgram.objects.all(),
+        slug_field="aln",
+        noun="Assistance Listing number",
+        max_items=MAX_PROGRAMS,
+        required=False,
         help_text="Assistance Listing numbers of the programs it covers.",
-        error_messages={"does_not_exist": "No grant program has the number '{value}'."},
     )
     status_changes = StatusChangeSerializer(
         many=True,

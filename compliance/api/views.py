@@ -214,6 +214,12 @@ class JurisdictionRiskViewSet(JurisdictionViewSet):
     """States, counties and cities, addressed by slug."""
 
     detail_serializer_class = JurisdictionRiskDetailSerializer
+    action_query_params = {
+        "retrieve": ("as_of",),
+        "timeline": ("from", "to"),
+        "changes": ("from", "to"),
+        "risk_history": ("page", "page_size"),
+    }
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         if self.action == "risk_history":
@@ -381,6 +387,7 @@ class NationalTimelineViewSet(ApiViewSetMixin, viewsets.ViewSet):
     """National totals by date, from the jurisdictions' timelines."""
 
     export_filename = "national-timeline"
+    action_query_params = {"list": ("from", "to", "state", "kind", "stance")}
     permission_classes = [AllowAny]  # read-only: the ViewSet offers GET alone
     http_method_names = ["get", "head", "options"]
 

@@ -66,10 +66,20 @@ def csv_rows_read(
         reader = csv_dict_reader(file)
     except CsvFileError as error:
         return [], [LineError(1, "__all__", str(error))]
-    missing = [c for c in required if c not in (reader.fieldnames or [])]
-    if missing:
-        return [], [LineError(1, "__all__", f"Missing columns: {', '.join(missing)}.")]
-    return list(reader), []
+    try:
+        fieldnames = reader.fieldnames or []
+        missing = [c for c in required if c not in fieldnames]
+        if missing:
+            return [], [LineError(1, "__all__", f"Missing columns: {', '.join(missing)}.")]
+        return list(reader), []
+    except csv.Error as error:  # a cell over the csv module's limit (128 kB), a broken quote
+        limit = csv.field_size_limit()
+        message = (
+            f"A cell is longer than {limit // 1024} kB; no field takes that much text."
+            if "field larger than field limit" in str(error)
+            else f"The file is not valid CSV: {error}."
+        )
+        return [], [LineError(reader.line_num or 1, "__all__", message)]
 
 
 def line_errors(line: int, error: ValidationError) -> list[LineError]:

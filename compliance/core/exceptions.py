@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError
@@ -49,6 +51,20 @@ def api_aware_not_found(request: HttpRequest, exception: Exception | None = None
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)  # type: ignore[arg-type]
+
+
+def api_aware_bad_request(request: HttpRequest, exception: Exception | None = None):
+    """400 handler (a body over the upload limit, a suspicious request): JSON under /api/,
+    Django's page elsewhere."""
+    if _wants_json(request):
+        detail = "Bad request."
+        if isinstance(exception, RequestDataTooBig):
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            detail = f"The request body is larger than the limit of {limit:,} bytes."
+        return JsonResponse({"detail": detail}, status=400)
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception)  # type: ignore[arg-type]
 
 
 def api_aware_server_error(request: HttpRequest):

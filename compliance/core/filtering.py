@@ -150,3 +150,24 @@ class IntegerFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", -BIGINT_MAX)
         kwargs.setdefault("max_value", BIGINT_MAX)
         super().__init__(*args, **kwargs)
+
+
+class StrictBooleanField(forms.Field):
+    """``true`` or ``false`` (also ``1``/``0``, any case); anything else is an error, not an
+    ignored filter."""
+
+    VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in (None, ""):
+            return None
+        found = self.VALUES.get(str(value).strip().lower())
+        if found is None:
+            raise forms.ValidationError(f"'{str(value)[:40]}' is not allowed; use true or false.")
+        return found
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    """A yes/no filter that refuses values other than true and false."""
+
+    field_class = StrictBooleanField

@@ -38,6 +38,14 @@ class StandardPagination(PageNumberPagination):
             raise ValidationError({self.page_size_query_param: [message]})
         return size
 
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        raw = request.query_params.get(self.page_query_param, "")
+        if raw not in ("", *self.last_page_strings) and not (raw.isdigit() and int(raw) >= 1):
+            raise ValidationError(
+                {self.page_query_param: ["A whole number from 1 (a page past the last is a 404)."]}
+            )
+        return super().paginate_queryset(queryset, request, view)
+
 
 class FacetedPagination(StandardPagination):
     """Standard pagination whose body may also carry ``facets: {field: [{value, count}]}``."""

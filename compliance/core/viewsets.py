@@ -35,6 +35,32 @@ class ApiViewSetMixin:
     """Mixed into every ViewSet of the API."""
 
     export_filename: str = "export"
+    # Query parameters of actions other than ``list`` (beside ``format``), by action.
+    action_query_params: dict[str, tuple[str, ...]] = {}
+
+    def allowed_query_params(self) -> set[str]:
+        """The query parameters this request's action reads: ``format``; on a list, the
+        pagination and its filters; on other actions, what ``action_query_params`` names."""
+        allowed = {"format", *self.action_query_params.get(self.action, ())}  # type: ignore[attr-defined]
+        if self.action == "list":  # type: ignore[attr-defined]
+            allowed |= {"page", "page_size"}
+            filterset = getattr(self, "filterset_class", None)
+            if filterset is not None:
+                allowed |= set(filterset.base_filters)
+        return allowed
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """Refuse a query parameter the action does not read (a mistyped filter must not
+        silently answer every row)."""
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        allowed = self.allowed_query_params()
+        unknown = sorted(set(request.query_params) - allowed)
+        if unknown:
+            valid = ", ".join(sorted(allowed))
+            raise ValidationError(
+                {name[:60]: [f"Unknown parameter; this endpoint takes: {valid}."]
+                 for name in unknown[:10]}
+            )  # fmt: skip
 
     def csv_header(self) -> list[str] | None:
         """The CSV columns: the serializer's fields, or None (the first row's keys) for a view

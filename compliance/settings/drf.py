@@ -21,7 +21,7 @@ REST_FRAMEWORK = {
         "compliance.core.renderers.CSVRenderer",
     ],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "compliance.core.negotiation.FormatNamingNegotiation",
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["compliance.core.parsers.StrictJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "compliance.core.exceptions.api_exception_handler",
     # Counters live in the default cache: Redis whenever REDIS_URL is set.

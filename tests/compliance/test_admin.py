@@ -295,3 +295,46 @@ def test_a_non_utf8_upload_is_refused_with_a_message(client, editor_user):
     assert response.status_code == 200
     assert "not UTF-8" in response.content.decode()
     assert not Statement.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("cells", "message"),
+    [
+        ("2099-01-01,Quote.,defiant,https://example.org/a", "said_on"),
+        ("0001-01-01,Quote.,defiant,https://example.org/a", "said_on"),
+        ("2025-01-01," + "x" * 6_000 + ",defiant,https://example.org/a", "quote"),
+        ("2025-01-01,Quote.,defiant,ftp://example.org/a", "source_url"),
+        ("2025-01-01,Quo\x00te.,defiant,https://example.org/a", "quote"),
+        ("2025-01-01," + "y" * 140_000 + ",defiant,https://example.org/a", "kB"),
+    ],
+)
+def test_the_statement_import_applies_the_apis_rules(client, editor_user, cells, message):
+    JurisdictionFactory(slug="springfield-il")
+    client.force_login(editor_user)
+    csv_text = (
+        "jurisdiction,speaker,said_on,quote,position,source_url\n"
+        f"springfield-il,A. Mayor,{cells}\n"
+    )
+    response = client.post(
+        reverse("admin:compliance_statement_import_csv"), {"file": _upload(csv_text)}, follow=True
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Statement.objects.exists()
+
+
+def test_admin_forms_refuse_what_the_api_refuses(client, editor_user):
+    city = JurisdictionFactory(slug="springfield-il")
+    client.force_login(editor_user)
+    response = client.post(
+        reverse("admin:compliance_statement_add"),
+        {
+            "jurisdiction": city.pk, "speaker": "A. Mayor", "speaker_role": "mayor",
+            "said_on": "2099-01-01", "date_precision": "day", "quote": "Words.",
+            "position": "defiant", "source_url": "ftp://example.org/a", "context": "",
+        },
+    )  # fmt: skip
+    assert response.status_code == 200  # the form again, with its errors
+    errors = response.context["adminform"].form.errors
+    assert set(errors) >= {"said_on", "source_url"}
+    assert not Statement.objects.exists()
