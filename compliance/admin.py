@@ -11,8 +11,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 from simple_history.admin import SimpleHistoryAdmin
 
 from compliance.core.admin import CsvImportAdminMixin, ServiceAdminMixin
@@ -22,6 +25,7 @@ from jurisdictions.admin import JurisdictionAdmin, OfficialAdmin, PolicyStanceAd
 from jurisdictions.models import Jurisdiction, Official, PolicyStance
 
 from .models import ActionBlock, FederalAction, FederalActionStatus, RiskAssessment, Statement
+from .selectors.data_report import data_report_read
 from .selectors.reach import jurisdiction_ids_reached_by_action
 from .services import records
 from .tasks import recompute_enqueue
@@ -216,7 +220,33 @@ class PolicyStanceRiskAdmin(RecomputeActionMixin, PolicyStanceAdmin):
 
 
 class GrantAwardRiskAdmin(RecomputeActionMixin, GrantAwardAdmin):
+    """Awards with "recompute now", and the data report page (linked from the admin index):
+    for anyone who may view awards."""
+
     actions = ("recompute_affected",)
+    data_report_limit = 100
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.data_report_view)
+        return [
+            path("data-report/", view, name="grants_grantaward_data_report"),
+            *super().get_urls(),
+        ]
+
+    def data_report_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        report = data_report_read(limit=self.data_report_limit)
+        share = report.approximate_exposure.share
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Data report",
+            "report": report,
+            "limit": self.data_report_limit,
+            "share_percent": "" if share is None else f"{share:.1%}",
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/data_report.html", context)
 
 
 for model, model_admin in (

@@ -1,17 +1,25 @@
-"""Admin for grant programs and awards, with a CSV import of awards.
+"""Admin for grant programs and awards, with a CSV import of awards, and the read-only records
+of the USAspending import (files read, transactions kept).
 
 Every save goes through services (``ServiceAdminMixin``). The compliance app extends the award
-admin with its "recompute now" action by re-registering a subclass.
+admin with its "recompute now" action and the data report by re-registering a subclass.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from compliance.core.admin import CsvImportAdminMixin, ServiceAdminMixin
 
-from .models import GrantAward, GrantAwardShare, GrantProgram
+from .models import (
+    GrantAward,
+    GrantAwardShare,
+    GrantProgram,
+    UsaspendingFile,
+    UsaspendingTransaction,
+)
 from .services import AWARD_CSV_OPTIONAL, AWARD_CSV_REQUIRED, award_import_csv
 
 
@@ -50,5 +58,46 @@ class GrantAwardAdmin(CsvImportAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin
     import_columns = (*AWARD_CSV_REQUIRED, *AWARD_CSV_OPTIONAL)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records only the import writes: shown, never edited here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class UsaspendingFileAdmin(ReadOnlyAdmin):
+    """Provenance of the USAspending import: every file read, when, by whom, and what it gave."""
+
+    list_display = ("imported_at", "file_name", "member_name", "record", "rows_read",
+                    "rows_used", "rows_unmatched", "rows_skipped", "figures_changed")  # fmt: skip
+    list_filter = ("record",)
+    search_fields = ("file_name", "member_name", "sha256")
+    date_hierarchy = "imported_at"
+
+
+class UsaspendingTransactionAdmin(ReadOnlyAdmin):
+    """The transactions the figures derive from; an empty jurisdiction marks an unmatched
+    recipient."""
+
+    list_display = ("key", "record", "jurisdiction", "recipient_name", "recipient_state", "aln",
+                    "fiscal_year", "action_date", "dollars")  # fmt: skip
+    list_filter = ("record", "fiscal_year", "aln", ("jurisdiction", admin.EmptyFieldListFilter))
+    search_fields = ("key", "award_key", "fain", "recipient_name", "recipient_uei")
+    list_select_related = ("jurisdiction",)
+    show_full_result_count = False
+
+    @admin.display(description="Obligation ($)", ordering="obligation_cents")
+    def dollars(self, obj: UsaspendingTransaction) -> str:
+        return f"{obj.obligation_cents / 100:,.2f}"
+
+
 admin.site.register(GrantProgram, GrantProgramAdmin)
+admin.site.register(UsaspendingFile, UsaspendingFileAdmin)
+admin.site.register(UsaspendingTransaction, UsaspendingTransactionAdmin)
 admin.site.register(GrantAward, GrantAwardAdmin)

@@ -18,3 +18,12 @@ class Agency(models.TextChoices):
 
 # The kind of a money figure: the engine's list (award, allocation, estimate, budget).
 FigureKind = text_choices("FigureKind", FIGURE_KINDS)
+
+
+class UsaspendingRecord(models.TextChoices):
+    """What a USAspending financial-assistance download lists, one row each: the prime
+    transactions (every obligation and de-obligation) or the prime award summaries (one row an
+    award, its total)."""
+
+    TRANSACTION = "transaction", "Prime award transaction"
+    AWARD_SUMMARY = "award_summary", "Prime award summary"

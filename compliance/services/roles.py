@@ -19,6 +19,8 @@ VIEWED_MODELS = (
     "jurisdictions.jurisdiction",
     "grants.grantprogram",
     "compliance.riskassessment",
+    "grants.usaspendingfile",
+    "grants.usaspendingtransaction",
 )
 
 

@@ -193,6 +193,8 @@ def test_create_roles_command_is_idempotent(db):
         "view_jurisdiction",
         "view_grantprogram",
         "view_riskassessment",
+        "view_usaspendingfile",
+        "view_usaspendingtransaction",
     }
 
 
