@@ -15,7 +15,8 @@ COPY grants ./grants
 COPY templates ./templates
 COPY manage.py ./
 RUN pip install . \
-    && DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+    && DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+    && mkdir -p /app/state && chown app /app/state
 USER app
 EXPOSE 8000
 CMD ["gunicorn", "compliance.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

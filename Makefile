@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
+# This checkout's own state (the beat schedule): never shared with another checkout.
+STATE := .state
 
 .PHONY: run test lint check-deploy install install-dev worker beat clean help
 
@@ -34,7 +36,6 @@ install-dev: $(STAMP_DEV)
 # REDIS_URL: PostgreSQL, plus a Celery worker and beat that stop with the server (Ctrl-C).
 run: $(STAMP_RUN)
 	@set -euo pipefail; \
-	export DJANGO_DEBUG=$${DJANGO_DEBUG:-true}; \
 	$(BIN)/python manage.py migrate --noinput; \
 	$(BIN)/python manage.py create_roles; \
 	$(BIN)/python manage.py load_reference_data; \
@@ -42,12 +43,14 @@ run: $(STAMP_RUN)
 	pids=""; \
 	if [ -n "$${REDIS_URL:-}" ]; then \
 	  $(BIN)/celery -A compliance worker --loglevel=INFO --concurrency=2 & pids="$$pids $$!"; \
-	  $(BIN)/celery -A compliance beat --loglevel=INFO --schedule=/tmp/compliance-celerybeat & pids="$$pids $$!"; \
+	  mkdir -p $(STATE); \
+	  $(BIN)/celery -A compliance beat --loglevel=INFO --schedule=$(STATE)/celerybeat-schedule & pids="$$pids $$!"; \
 	fi; \
 	trap 'test -n "$$pids" && kill $$pids 2>/dev/null; wait' EXIT INT TERM; \
 	echo ""; \
 	echo "Dashboard: http://127.0.0.1:$(PORT)/   API: http://127.0.0.1:$(PORT)/api/v1/   Docs: http://127.0.0.1:$(PORT)/api/docs/"; \
-	echo "Admin:     http://127.0.0.1:$(PORT)/admin/  (create a login: $(BIN)/python manage.py createsuperuser)"; \
+	echo "Admin:     http://127.0.0.1:$(PORT)/admin/  (create a login: $(BIN)/python manage.py createsuperuser;"; \
+	echo "           an editor and an API token: $(BIN)/python manage.py create_editor <name>)"; \
 	echo ""; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
@@ -79,7 +82,8 @@ worker: $(STAMP_RUN)
 	$(BIN)/celery -A compliance worker --loglevel=INFO
 
 beat: $(STAMP_RUN)
-	$(BIN)/celery -A compliance beat --loglevel=INFO
+	mkdir -p $(STATE)
+	$(BIN)/celery -A compliance beat --loglevel=INFO --schedule=$(STATE)/celerybeat-schedule
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles artifacts .benchmarks
+	rm -rf $(VENV) db.sqlite3 staticfiles artifacts .benchmarks $(STATE)

@@ -6,7 +6,8 @@ import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compliance.settings")
+    # Development unless told otherwise; production sets compliance.settings.production.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compliance.settings.development")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -4,6 +4,6 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compliance.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compliance.settings.production")
 
 application = get_asgi_application()

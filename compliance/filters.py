@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import django_filters
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
@@ -30,6 +32,38 @@ class StatementDocument(RawSQL):
         super().__init__(
             '"compliance_statement"."search_vector"', [], output_field=SearchVectorField()
         )
+
+
+_WEBSEARCH_TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
+
+
+def websearch_q(text: str, *, fields: tuple[str, ...]) -> Q:
+    """PostgreSQL's web-search syntax as a filter for databases without it (the embedded
+    SQLite default): words must all appear, ``"a phrase"`` must appear as written, ``-word``
+    or ``-"a phrase"`` must not, and ``or`` between two parts takes either. Matching is
+    case-insensitive and by substring, with no stemming or ranking."""
+
+    def contains(term: str) -> Q:
+        found = Q()
+        for name in fields:
+            found |= Q(**{f"{name}__icontains": term})
+        return found
+
+    clauses: list[Q] = [Q()]
+    for match in _WEBSEARCH_TOKEN.finditer(text):
+        negated, phrase, word = match.group(1), match.group(2), match.group(3)
+        if word is not None and word.lower() == "or":
+            clauses.append(Q())
+            continue
+        if word is not None and word.startswith("-") and len(word) > 1:
+            negated, word = "-", word[1:]
+        term = (phrase if phrase is not None else word or "").strip()
+        if term:
+            clauses[-1] &= ~contains(term) if negated else contains(term)
+    result = Q(pk__in=[])
+    for clause in clauses:
+        result |= clause
+    return result
 
 
 class StatementFilterSet(BaseFilterSet):
@@ -64,7 +98,7 @@ class StatementFilterSet(BaseFilterSet):
         if not value:
             return queryset
         if connection.vendor != "postgresql":
-            return queryset.filter(Q(quote__icontains=value) | Q(context__icontains=value))
+            return queryset.filter(websearch_q(value, fields=("quote", "context")))
         query = SearchQuery(value, config=SEARCH_CONFIG, search_type="websearch")
         queryset = queryset.alias(document=StatementDocument()).filter(document=query)
         if self.data.get("ordering"):

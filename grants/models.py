@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from compliance.core.validators import CleanTextMixin, http_url, past_date
 from jurisdictions.choices import DatePrecision
 
 from .choices import Agency, FigureKind, UsaspendingRecord
@@ -19,7 +20,7 @@ MAX_AMOUNT_USD = 10**12
 aln_validator = RegexValidator(r"^\d{2}\.\d{3}$", "An Assistance Listing number such as 16.738.")
 
 
-class GrantProgram(models.Model):
+class GrantProgram(CleanTextMixin, models.Model):
     """A federal assistance program, keyed by its Assistance Listing number (ALN)."""
 
     aln = models.CharField(
@@ -41,9 +42,9 @@ class GrantProgram(models.Model):
         help_text="True when immigration-enforcement conditions have attached to this program.",
     )
     immigration_conditions = models.TextField(blank=True)
-    conditions_source_url = models.URLField(max_length=1000, blank=True)
+    conditions_source_url = models.URLField(max_length=1000, blank=True, validators=[http_url])
     notes = models.TextField(blank=True)
-    source_url = models.URLField(max_length=1000)
+    source_url = models.URLField(max_length=1000, validators=[http_url])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     history = HistoricalRecords()
@@ -64,7 +65,7 @@ class GrantProgram(models.Model):
         return f"{self.aln} {self.short_name or self.name}"
 
 
-class GrantAward(models.Model):
+class GrantAward(CleanTextMixin, models.Model):
     """Money a jurisdiction received or was allocated, in whole US dollars.
 
     ``program`` is empty for figures that span programs (a city's budgeted federal revenue):
@@ -102,6 +103,7 @@ class GrantAward(models.Model):
     published_on = models.DateField(
         null=True,
         blank=True,
+        validators=[past_date],
         help_text="When the figure became public; empty when unknown (it then counts as "
         "public at the end of its federal fiscal year, 30 September).",
     )
@@ -112,7 +114,7 @@ class GrantAward(models.Model):
         "award identifier", max_length=100, blank=True, help_text="FAIN or USAspending key."
     )
     notes = models.TextField(blank=True)
-    source_url = models.URLField(max_length=1000)
+    source_url = models.URLField(max_length=1000, validators=[http_url])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     history = HistoricalRecords()
@@ -186,7 +188,7 @@ class GrantAward(models.Model):
             self.published_on_precision = ""
 
 
-class GrantAwardShare(models.Model):
+class GrantAwardShare(CleanTextMixin, models.Model):
     """A member's share of a joint award recorded under its fiscal agent.
 
     The share counts for the member and is taken off the agent's figure. An empty
@@ -205,7 +207,7 @@ class GrantAwardShare(models.Model):
     )
     amount_usd = models.BigIntegerField(null=True, blank=True, help_text="Whole US dollars.")
     notes = models.TextField(blank=True)
-    source_url = models.URLField(max_length=1000)
+    source_url = models.URLField(max_length=1000, validators=[http_url])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()

@@ -54,11 +54,13 @@ def redis_url() -> str:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache_keys() -> Iterator[None]:
-    """Throttle counters and recompute coalescing keys live in the cache (Redis here), which
-    outlives a test; only those keys go, since the broker shares the Redis database."""
-    clear_cache_keys("throttle_*", "risk:*")
+    """Throttle counters, recompute coalescing keys and cached pages live in the cache (Redis
+    here), which outlives a test; only those keys go, since the broker shares the Redis
+    database."""
+    keys = ("throttle_*", "risk:*", "page:*")
+    clear_cache_keys(*keys)
     yield
-    clear_cache_keys("throttle_*", "risk:*")
+    clear_cache_keys(*keys)
 
 
 @pytest.fixture

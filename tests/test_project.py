@@ -42,9 +42,10 @@ def _compose() -> dict:
 
 def test_compose_has_the_production_services() -> None:
     services = _compose()["services"]
-    assert set(services) == {"db", "redis", "web", "worker", "beat"}
+    assert set(services) == {"proxy", "db", "redis", "web", "worker", "beat"}
     for name in services:
-        assert "healthcheck" in services[name], name
+        if name != "proxy":
+            assert "healthcheck" in services[name], name
     web, worker, beat = services["web"], services["worker"], services["beat"]
     # One image for the three application services.
     assert web["build"] == worker["build"] == beat["build"] == "."
@@ -55,6 +56,72 @@ def test_compose_has_the_production_services() -> None:
     for name in ("web", "worker", "beat"):
         assert set(services[name]["depends_on"]) == {"db", "redis"}
         assert services[name]["env_file"] == ".env"
+
+
+def test_only_the_proxy_is_published_and_only_it_is_trusted() -> None:
+    """The forwarded scheme is trusted from the proxy's fixed address alone; nothing reaches
+    gunicorn but through the proxy."""
+    services = _compose()["services"]
+    published = {name for name, service in services.items() if service.get("ports")}
+    assert published == {"proxy"}
+    proxy_address = services["proxy"]["networks"]["backend"]["ipv4_address"]
+    assert proxy_address == "${PROXY_ADDRESS}"
+    command = " ".join(services["web"]["command"].split())
+    assert "--forwarded-allow-ips ${PROXY_ADDRESS},127.0.0.1" in command
+    assert "reverse_proxy web:8000" in (ROOT / "deploy" / "Caddyfile").read_text()
+    production = (ROOT / "compliance" / "settings" / "production.py").read_text()
+    assert not re.search(r"^SECURE_PROXY_SSL_HEADER", production, flags=re.MULTILINE)
+    assert "/app/state/" in " ".join(services["beat"]["command"])
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _gunicorn_answer(trusted: str) -> int:
+    """Start gunicorn on production settings trusting ``trusted``; ask for the API root over
+    plain HTTP with a forged X-Forwarded-Proto; return the status (redirects not followed)."""
+    import http.client
+    import os
+    import sys
+    import time
+
+    port = _free_port()
+    env = {
+        **os.environ, "DJANGO_SETTINGS_MODULE": "compliance.settings.production",
+        "DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "a-test-key-" + "x" * 40,
+        "DJANGO_ALLOWED_HOSTS": "localhost", "REDIS_URL": "",
+    }  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "compliance.wsgi:application", "--bind",
+         f"127.0.0.1:{port}", "--workers", "1", "--forwarded-allow-ips", trusted],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                connection.request(
+                    "GET", "/api/v1/", headers={"Host": "localhost", "X-Forwarded-Proto": "https"}
+                )
+                return connection.getresponse().status
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.3)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_a_forged_forwarded_scheme_is_ignored_unless_the_proxy_sent_it() -> None:
+    assert _gunicorn_answer(trusted="10.9.9.9") == 301, "a client cannot claim HTTPS"
+    assert _gunicorn_answer(trusted="127.0.0.1") == 200, "the trusted proxy can"
 
 
 def test_every_variable_the_compose_file_uses_is_documented() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError
 from django.http import HttpRequest, JsonResponse
+from django.views.debug import SafeExceptionReporterFilter
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -38,6 +40,16 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             status=status.HTTP_409_CONFLICT,
         )
     return exception_handler(exc, context)
+
+
+class CredentialsHiddenFilter(SafeExceptionReporterFilter):
+    """Django's filter, hiding also addresses that carry credentials (``DATABASE_URL``,
+    ``REDIS_URL``, a broker or a DSN) in settings and in the request's environment."""
+
+    hidden_settings = re.compile(
+        "API|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE|URL|DSN|DATABASE|BROKER|REDIS",
+        flags=re.IGNORECASE,
+    )
 
 
 def _wants_json(request: HttpRequest) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 
@@ -91,3 +92,17 @@ class SlugListField(serializers.Field):
 
     def to_representation(self, value: Any) -> list[str]:
         return [getattr(record, self.slug_field) for record in value.all()]
+
+
+class SlugListFieldSchema(OpenApiSerializerFieldExtension):
+    """The OpenAPI schema of a SlugListField: an array of strings, at most ``max_items``."""
+
+    target_class = SlugListField
+
+    def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        field = self.target
+        return {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "maxItems": field.max_items,
+        }

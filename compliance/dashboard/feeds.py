@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from compliance.models import FederalAction, Statement
 from jurisdictions.models import Jurisdiction
@@ -24,7 +25,12 @@ def long_date(day: date) -> str:
 
 
 class JurisdictionFeed(Feed):
-    """An Atom feed, overall or (with a slug in the URL) for one jurisdiction."""
+    """An Atom feed, overall or (with a slug in the URL) for one jurisdiction.
+
+    Atom summaries are ``type="html"``: a feed reader renders them as HTML. Descriptions are
+    therefore HTML-escaped here (and XML-escaped again by the generator), so recorded text
+    such as ``<script>`` reaches the reader as text, never as markup.
+    """
 
     feed_type = Atom1Feed
     route: str  # "statements" or "actions": the URL names end with it
@@ -66,7 +72,7 @@ class StatementsFeed(JurisdictionFeed):
 
     def item_description(self, item: Statement) -> str:
         position = item.get_position_display()
-        return f"“{item.quote}” Position: {position}. Source: {item.source_url}"
+        return escape(f"“{item.quote}” Position: {position}. Source: {item.source_url}")
 
     def item_link(self, item: Statement) -> str:
         return f"{item.jurisdiction.get_absolute_url()}#statement-{item.pk}"
@@ -110,7 +116,7 @@ class ActionsFeed(JurisdictionFeed):
         if item.summary:
             parts.append(item.summary)
         parts.append(f"Source: {item.source_url}")
-        return " ".join(parts)
+        return escape(" ".join(parts))
 
     def item_link(self, item: FederalAction) -> str:
         return item.source_url

@@ -6,11 +6,15 @@ Views only parse the request and render; the reads live in ``jurisdictions.selec
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -18,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from compliance.core.dates import EARLIEST
+from compliance.core.throttles import client_address, window_hit
 from jurisdictions.choices import US_STATES, JurisdictionKind, RiskLevel, StanceCode
 from jurisdictions.models import Jurisdiction
 from jurisdictions.selectors import (
@@ -172,6 +177,25 @@ def jurisdiction_detail(request: HttpRequest, slug: str) -> HttpResponse:
             compare_error = "The first date must not be after the second."
         else:
             compare = (start, end)
+    computed = as_of is not None or compare is not None
+    cache_key = ""
+    if computed:
+        # Pages computed on request cost a computation per date: limited per client, and kept
+        # until the records change (or the day turns).
+        allowed, wait = window_hit(
+            f"page:{client_address(request)}", cost=1,
+            limit=settings.DASHBOARD_COMPUTED_PAGES_PER_MINUTE, seconds=60,
+        )  # fmt: skip
+        if not allowed:
+            response = render(
+                request, "dashboard/too_many.html", {"wait": int(wait) + 1}, status=429
+            )
+            response["Retry-After"] = str(int(wait) + 1)
+            return response
+        cache_key = _page_cache_key(request, jurisdiction, today)
+        cached = _cache_get(cache_key)
+        if cached is not None:
+            return HttpResponse(cached)
     page = city_dashboard(jurisdiction=jurisdiction, as_of=as_of, compare=compare)
     cite_date = as_of or today
     permalink = request.build_absolute_uri(
@@ -194,7 +218,33 @@ def jurisdiction_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "feeds": _feeds(jurisdiction),
     }
     status = 400 if error or compare_error else 200
-    return render(request, "jurisdictions/detail.html", context, status=status)
+    response = render(request, "jurisdictions/detail.html", context, status=status)
+    if cache_key and status == 200:
+        _cache_set(cache_key, response.content)
+    return response
+
+
+COMPUTED_PAGE_SECONDS = 600
+
+
+def _page_cache_key(request: HttpRequest, jurisdiction: Jurisdiction, today: date) -> str:
+    query = urlencode(sorted((k, v[:40]) for k, v in request.GET.items()))
+    digest = hashlib.sha256(query.encode()).hexdigest()[:32]
+    # Every change to a record that can move this page's figures bumps the generation.
+    return f"page:{jurisdiction.pk}:{jurisdiction.risk_generation}:{today.isoformat()}:{digest}"
+
+
+def _cache_get(key: str) -> bytes | None:
+    try:
+        return cache.get(key)
+    except Exception:
+        return None
+
+
+def _cache_set(key: str, content: bytes) -> None:
+    # The cache may be down: the page was served anyway.
+    with contextlib.suppress(Exception):
+        cache.set(key, content, timeout=COMPUTED_PAGE_SECONDS)
 
 
 def method(request: HttpRequest) -> HttpResponse:

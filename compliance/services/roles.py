@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
@@ -55,3 +57,30 @@ def roles_ensure() -> dict[str, int]:
     analyst, _ = Group.objects.get_or_create(name="analyst")
     analyst.permissions.set(analyst_perms)
     return {"editor": len(editor_perms), "analyst": len(analyst_perms)}
+
+
+@transaction.atomic
+def user_with_role_create(*, username: str, role: str, email: str = "") -> tuple[Any, str]:
+    """Create a staff user in ``role`` (``editor`` or ``analyst``; the roles are refreshed
+    first) with a new API token; a user of that name gets the role and a new token. The
+    password is left unusable: ``manage.py changepassword <name>`` sets one for the admin.
+    Returns the user and the token's key."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    if role not in ("editor", "analyst"):
+        raise ValueError(f"Unknown role {role!r}; use editor or analyst.")
+    roles_ensure()
+    user_model = get_user_model()
+    user, created = user_model.objects.get_or_create(
+        **{user_model.USERNAME_FIELD: username}, defaults={"email": email, "is_staff": True}
+    )
+    if created:
+        user.set_unusable_password()
+    user.is_staff = True
+    user.is_active = True
+    user.full_clean(exclude=["password"])
+    user.save()
+    user.groups.add(Group.objects.get(name=role))
+    Token.objects.filter(user=user).delete()
+    return user, Token.objects.create(user=user).key

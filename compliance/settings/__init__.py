@@ -1,5 +1,3 @@
-"""Settings, split by concern; every value comes from the environment (see .env.example)."""
-
-from .base import *  # noqa: F403
-from .celery import *  # noqa: F403
-from .drf import *  # noqa: F403
+"""Settings by mode: ``development`` (the default of ``manage.py`` and Celery), ``production``
+(set by the image: ``DJANGO_SETTINGS_MODULE=compliance.settings.production``) and ``test``.
+The package itself holds none, so no process can start on settings it did not choose."""

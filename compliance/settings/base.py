@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import BASE_DIR, env
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "simple_history",
     "axes",
+    "csp",
     "jurisdictions.apps.JurisdictionsConfig",
     "grants.apps.GrantsConfig",
     "compliance.apps.ComplianceConfig",
@@ -52,10 +54,33 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it answers a locked-out login attempt.
     "axes.middleware.AxesMiddleware",
 ]
+
+# The debug error page (development only) hides every setting and request variable that may
+# hold a credential, database and broker addresses included.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "compliance.core.exceptions.CredentialsHiddenFilter"
+
+# Content-Security-Policy on every response (django-csp): scripts and styles from this site
+# only, or inline with the request's nonce (the API docs page); nothing from another host.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
 
 # Logins are limited (django-axes): after AXES_FAILURE_LIMIT failures for one username from
 # one address, that pair is locked out for AXES_COOLOFF_MINUTES (HTTP 429). Attempts are kept

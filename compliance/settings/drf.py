@@ -39,6 +39,9 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": False,
 }
 
+# Dashboard pages computed on request (``as_of``, a comparison), per client and minute.
+DASHBOARD_COMPUTED_PAGES_PER_MINUTE = env.int("DASHBOARD_COMPUTED_PAGES_PER_MINUTE", default=30)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sanctuary funding compliance tracker API",
     "DESCRIPTION": (

@@ -1,13 +1,16 @@
 """Production mode: the base settings with every HTTPS protection switched on.
 
-Use with ``DJANGO_SETTINGS_MODULE=compliance.settings.production`` behind a TLS proxy.
+Use with ``DJANGO_SETTINGS_MODULE=compliance.settings.production`` behind a TLS proxy whose
+address gunicorn trusts (``--forwarded-allow-ips``).
 """
 
-from . import *  # noqa: F403
+from .common import *  # noqa: F403
 
 DEBUG = False
 SECURE_SSL_REDIRECT = True
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# No SECURE_PROXY_SSL_HEADER: Django would believe any client's X-Forwarded-Proto. gunicorn
+# sets the scheme from that header only for the proxy's address (--forwarded-allow-ips, see
+# docker-compose.yml), and Django reads the scheme gunicorn set.
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = 31536000

@@ -1,10 +1,6 @@
-"""Test settings: the base settings with a fast hasher and nothing sent anywhere.
+"""Test settings: the development settings with a fast hasher and nothing sent anywhere."""
 
-The settings package loads ``base`` first, so the environment must already allow a missing
-secret key: `make test` exports ``DJANGO_DEBUG=true``.
-"""
-
-from . import *  # noqa: F403
+from .development import *  # noqa: F403
 from .env import env
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

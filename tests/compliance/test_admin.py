@@ -314,8 +314,7 @@ def test_the_statement_import_applies_the_apis_rules(client, editor_user, cells,
     JurisdictionFactory(slug="springfield-il")
     client.force_login(editor_user)
     csv_text = (
-        "jurisdiction,speaker,said_on,quote,position,source_url\n"
-        f"springfield-il,A. Mayor,{cells}\n"
+        f"jurisdiction,speaker,said_on,quote,position,source_url\nspringfield-il,A. Mayor,{cells}\n"
     )
     response = client.post(
         reverse("admin:compliance_statement_import_csv"), {"file": _upload(csv_text)}, follow=True

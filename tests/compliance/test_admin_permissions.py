@@ -48,7 +48,11 @@ MODELS = {
     ("jurisdictions", "jurisdiction"): (JurisdictionFactory, "notes"),
     ("grants", "grantprogram"): (GrantProgramFactory, "notes"),
     ("compliance", "riskassessment"): (RiskAssessmentFactory, None),
+    ("grants", "usaspendingfile"): (lambda: _usaspending_transaction().source_file, None),
+    ("grants", "usaspendingtransaction"): (lambda: _usaspending_transaction(), None),
 }
+# Written by the import alone: nobody adds, changes or deletes them in the admin.
+IMPORT_RECORDS = {("grants", "usaspendingfile"), ("grants", "usaspendingtransaction")}
 EDITED = {
     ("compliance", "statement"),
     ("compliance", "federalaction"),
@@ -57,7 +61,7 @@ EDITED = {
     ("grants", "grantaward"),
 }
 EVERY = set(MODELS)
-WRITABLE_BY_SUPERUSER = EVERY - {("compliance", "riskassessment")}
+WRITABLE_BY_SUPERUSER = EVERY - {("compliance", "riskassessment")} - IMPORT_RECORDS
 WITH_IMPORT = {("compliance", "statement"), ("grants", "grantaward")}
 RECOMPUTE_ACTIONS = {
     ("compliance", "statement"): "recompute_affected",
@@ -74,6 +78,39 @@ MAY = {
     "superuser": {"view": EVERY, "write": WRITABLE_BY_SUPERUSER, "recompute": True},
 }
 ROLES = ("anonymous", "analyst", "editor", "superuser")
+
+
+def _usaspending_transaction() -> Any:
+    from grants.models import UsaspendingFile, UsaspendingTransaction
+
+    source = UsaspendingFile.objects.create(
+        file_name="prime.csv",
+        sha256="0" * 64,
+        record="transaction",
+        command="import_usaspending",
+        imported_at=dt.datetime(2025, 1, 3, tzinfo=dt.UTC),
+    )
+    return UsaspendingTransaction.objects.create(
+        record="transaction", key="TEST_KEY_1", aln="16.738", fiscal_year=2025,
+        action_date=dt.date(2025, 1, 2), obligation_cents=100, source_file=source,
+    )  # fmt: skip
+
+
+def test_the_matrix_covers_every_registered_admin() -> None:
+    registered = {(m._meta.app_label, m._meta.model_name) for m in admin.site._registry}
+    product = {key for key in registered if key[0] in ("compliance", "jurisdictions", "grants")}
+    assert product == set(MODELS)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_data_report_page_for_every_role(role, logged_in) -> None:
+    response = logged_in(role).get(reverse("admin:grants_grantaward_data_report"))
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert "/admin/login/" in response["Location"]
+    else:
+        assert response.status_code == 200
+        assert response.context["title"] == "Data report"
 
 
 @pytest.fixture

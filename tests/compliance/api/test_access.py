@@ -171,3 +171,43 @@ def test_docs_and_schema_are_served_from_local_files(api_client):
     assert "cdn" not in html.lower()
     assert "//unpkg" not in html
     assert "jsdelivr" not in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_clients_cannot_outrun_the_limit(live_server, redis_url):
+    """Sixteen clients at once: the count is atomic, so no more than the rate get through."""
+    import threading
+    import urllib.error
+    import urllib.request
+
+    codes: list[int] = []
+    lock = threading.Lock()
+
+    def client() -> None:
+        for _ in range(8):
+            try:
+                with urllib.request.urlopen(f"{live_server.url}/api/v1/officials/") as response:
+                    code = response.status
+            except urllib.error.HTTPError as error:
+                code = error.code
+            with lock:
+                codes.append(code)
+
+    with rates("20/minute", "100/minute"):
+        threads = [threading.Thread(target=client) for _ in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert len(codes) == 128
+    assert codes.count(200) == 20, codes.count(200)
+    assert codes.count(429) == 108
+
+
+def test_an_export_of_every_row_costs_more_than_a_page(api_client, redis_url):
+    JurisdictionFactory()
+    with rates("40/minute", "100/minute"):
+        export = "/api/v1/jurisdictions/?format=csv&page_size=all"
+        assert api_client.get(export).status_code == 200
+        assert api_client.get(export).status_code == 429, "30 + 30 > 40"
+        assert api_client.get("/api/v1/jurisdictions/").status_code == 200

@@ -240,3 +240,33 @@ def test_a_date_before_the_records_begin_is_refused(editor_client, city):
     assert response.status_code == 400
     assert "said_on" in response.json()
     assert not Statement.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ('"sanctuary city" -budget', {"ordinance"}),
+        ("saber rattling", {"rattle"}),
+        ("comply or budget", {"comply", "budget"}),
+        ('-"sanctuary city"', {"comply", "rattle"}),
+        ("SANCTUARY", {"ordinance", "budget"}),
+    ],
+)
+def test_the_embedded_database_reads_the_same_search_syntax(query, expected):
+    """The SQLite fallback (``websearch_q``) finds, on words that need no stemming, what
+    PostgreSQL's web search finds."""
+    from compliance.filters import StatementFilterSet, websearch_q
+    from compliance.models import Statement
+
+    city = JurisdictionFactory()
+    texts = {
+        "ordinance": "We remain a sanctuary city under our ordinance.",
+        "budget": "The sanctuary city budget will hold.",
+        "comply": "We will comply with the law.",
+        "rattle": "This is saber rattling from Washington.",
+    }
+    ids = {StatementFactory(jurisdiction=city, quote=text).pk: key for key, text in texts.items()}
+    fallback = Statement.objects.filter(websearch_q(query, fields=("quote", "context")))
+    assert {ids[s.pk] for s in fallback} == expected
+    postgres = StatementFilterSet({"q": query}, queryset=Statement.objects.all()).qs
+    assert {ids[s.pk] for s in postgres} == expected

@@ -287,3 +287,28 @@ def test_explanations_in_a_real_browser(live_server, explained, chromium):
         "tile no-award-data"
     )
     context.close()
+
+
+def test_pages_run_under_the_content_security_policy(live_server, dataset, chromium):
+    """No page breaks the policy: no refused script, style or request in the console, and the
+    API docs render their operations."""
+    context = chromium.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text)
+            if "Content Security Policy" in message.text
+            or "Content-Security-Policy" in message.text
+            else None
+        ),
+    )
+    for path in ("/", "/jurisdictions/riverton-ca/", "/method/", "/admin/login/"):
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+    page.goto(f"{live_server.url}/api/docs/")
+    page.wait_for_selector(".opblock", timeout=15_000)
+    assert page.locator(".opblock").count() > 10
+    assert not refused, refused
+    context.close()

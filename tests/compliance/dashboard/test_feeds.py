@@ -98,3 +98,22 @@ def test_feed_queries_are_bounded(client, city, django_assert_max_num_queries):
         client.get("/feeds/statements/")
     with django_assert_max_num_queries(5):
         client.get("/jurisdictions/riverton-ca/feeds/actions/")
+
+
+def test_recorded_markup_reaches_a_feed_reader_as_text(client, city):
+    """A summary is type="html": whatever a reader decodes must be escaped markup."""
+    from tests.factories import FederalActionFactory
+
+    StatementFactory(jurisdiction=city.jurisdiction, quote='<script>alert("x")</script> & more')
+    FederalActionFactory(targets=[city.jurisdiction], summary="<img src=x onerror=alert(1)>")
+    for url in ("/feeds/statements/", "/feeds/actions/"):
+        root = parse_atom(client.get(url))
+        for entry in root.findall(f"{ATOM}entry"):
+            summary = entry.find(f"{ATOM}summary")
+            assert summary.get("type") == "html"
+            decoded = summary.text  # what a reader gets after XML decoding: HTML source
+            assert "<script" not in decoded
+            assert "<img" not in decoded
+    root = parse_atom(client.get("/feeds/statements/"))
+    texts = [e.find(f"{ATOM}summary").text for e in root.findall(f"{ATOM}entry")]
+    assert any("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more" in t for t in texts)

@@ -627,3 +627,27 @@ def test_every_figure_links_the_method(client, city):
     why = body.split('id="why-heading"', 1)[1].split("</section>", 1)[0]
     assert 'href="/method/#the-method-in-plain-words"' in why
     assert "they do not add up to the total" in why
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_computed_pages_are_limited_per_client_and_cached_until_the_records_change(
+    client, city, settings, redis_url, django_capture_on_commit_callbacks
+):
+    settings.DASHBOARD_COMPUTED_PAGES_PER_MINUTE = 3
+    url = "/jurisdictions/riverton-ca/?as_of=2025-05-01"
+    first = client.get(url)
+    assert first.status_code == 200
+    with queries() as run:
+        again = client.get(url)
+    assert again.content == first.content
+    assert len(run) <= 2, "served from the cache"
+    with django_capture_on_commit_callbacks(execute=True):
+        StatementFactory(jurisdiction=city.jurisdiction, said_on=dt.date(2025, 4, 1))
+    with queries() as run:
+        assert client.get(url).status_code == 200
+    assert len(run) > 5, "a change to the records is never served from the old page"
+    limited = client.get("/jurisdictions/riverton-ca/?as_of=2025-04-01")
+    assert limited.status_code == 429
+    assert int(limited["Retry-After"]) >= 1
+    assert "Too many requests" in text(limited)
+    assert client.get("/jurisdictions/riverton-ca/").status_code == 200, "the current page"
