@@ -2,12 +2,9 @@
 
 from rest_framework.routers import DefaultRouter
 
-from compliance.api.views import (
-    FederalActionViewSet,
-    JurisdictionRiskViewSet,
-    NationalTimelineViewSet,
-    StatementViewSet,
-)
+from compliance.api.views.jurisdictions import JurisdictionRiskViewSet
+from compliance.api.views.records import FederalActionViewSet, StatementViewSet
+from compliance.api.views.timeline import NationalTimelineViewSet
 from grants.api.views import GrantAwardViewSet, GrantProgramViewSet
 from jurisdictions.api.views import OfficialViewSet
 

@@ -10,15 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import markdown
-from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
 
+from compliance.dashboard.charts import Marker, ProgramBar, StepPoint
 from compliance.models import FederalAction, RiskAssessment, Statement
 from compliance.risk import stance_at, stance_since
 from compliance.selectors.figures import AssessmentFigures, jurisdiction_figures, risk_history
@@ -26,14 +22,11 @@ from compliance.selectors.reach import actions_reaching
 from compliance.selectors.timeline import (
     DriverChange,
     jurisdiction_timeline_steps,
-    national_timeline,
     risk_changes,
 )
 from jurisdictions.choices import StanceCode
 from jurisdictions.models import Jurisdiction, Official, PolicyStance
 from jurisdictions.selectors import officials_by_term, stance_timeline
-
-from .charts import Marker, ProgramBar, StepPoint
 
 # The Why section's groups, in the order shown (the last one collapsed).
 DRIVER_GROUPS = (
@@ -136,19 +129,11 @@ class CityDashboard:
     def chart_points(self) -> list[dict[str, Any]]:
         """The points the chart draws: from the first with money on record (the years before
         it are listed in the table, and the caption says from when)."""
-        return _from_first_money(self.points)
+        return points_from_first_money(self.points)
 
     @property
     def step_points(self) -> list[StepPoint]:
-        return [
-            StepPoint(
-                on=point["date"],
-                funding_at_risk_usd=point["funding_at_risk_usd"],
-                max_at_risk_usd=point["max_at_risk_usd"],
-                no_award_data="no_awards" in point["data_gaps"],
-            )
-            for point in self.chart_points
-        ]
+        return step_points(self.chart_points)
 
     @property
     def markers(self) -> list[Marker]:
@@ -237,7 +222,20 @@ def driver_groups(drivers: Iterable[dict[str, Any]]) -> list[DriverGroup]:
 _NOT_FIGURES = ("date", "events")
 
 
-def _from_first_money(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def step_points(points: Iterable[dict[str, Any]]) -> list[StepPoint]:
+    """Timeline points (a jurisdiction's or the national sums) as the step chart draws them."""
+    return [
+        StepPoint(
+            on=point["date"],
+            funding_at_risk_usd=point["funding_at_risk_usd"],
+            max_at_risk_usd=point["max_at_risk_usd"],
+            no_award_data="no_awards" in point.get("data_gaps", ()),
+        )
+        for point in points
+    ]
+
+
+def points_from_first_money(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The points from the first one with exposure (all of them when none has any)."""
     for index, point in enumerate(points):
         if point["exposure_usd"] > 0:
@@ -245,7 +243,7 @@ def _from_first_money(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return points
 
 
-def _steps(points: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def points_as_steps(points: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """The points where the figures change or something happened (the monthly points between
     them repeat the step they fall on)."""
     kept: list[dict[str, Any]] = []
@@ -350,7 +348,9 @@ def city_dashboard(
         timeline=timeline,
         officials=officials,
         former_officials=former,
-        points=_steps(jurisdiction_timeline_steps(jurisdiction_id=jurisdiction.pk, end=as_of)),
+        points=points_as_steps(
+            jurisdiction_timeline_steps(jurisdiction_id=jurisdiction.pk, end=as_of)
+        ),
         comparison=comparison,
     )
 
@@ -380,74 +380,3 @@ def actions_feed_items(
     reached = actions_reaching(jurisdiction_id=jurisdiction_id, stances=stances)
     reached.sort(key=lambda action: (action.created_at, action.pk), reverse=True)
     return reached[:limit]
-
-
-# --- National series and the method page ----------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class NationalSeries:
-    """The national totals over time, as the front page draws them."""
-
-    points: list[dict[str, Any]]
-
-    @property
-    def chart_points(self) -> list[dict[str, Any]]:
-        return _from_first_money(self.points)
-
-    @property
-    def step_points(self) -> list[StepPoint]:
-        return [
-            StepPoint(
-                on=point["date"],
-                funding_at_risk_usd=point["funding_at_risk_usd"],
-                max_at_risk_usd=point["max_at_risk_usd"],
-            )
-            for point in self.chart_points
-        ]
-
-    @property
-    def markers(self) -> list[Marker]:
-        return [
-            Marker(
-                on=point["date"],
-                label=event["label"],
-                href=reverse("api:federal-action-detail", kwargs={"pk": event["id"]}),
-                kind=event["type"],
-            )
-            for point in self.chart_points
-            for event in point["events"]
-        ]
-
-    @property
-    def latest(self) -> dict[str, Any] | None:
-        return self.points[-1] if self.points else None
-
-
-def national_series(*, state: str = "", kind: str = "", stance: str = "") -> NationalSeries:
-    """The national totals by date (the sums of the stored timelines) under the front page's
-    state, kind and stance filters."""
-    points = national_timeline(
-        state=[state] if state else [], kind=[kind] if kind else [],
-        stance=[stance] if stance else [],
-    )  # fmt: skip
-    return NationalSeries(points=_steps(points) if points else [])
-
-
-METHOD_START = "## How funding at risk is computed"
-
-
-@lru_cache(maxsize=4)
-def _method_html(path: str, modified: float) -> str:
-    text = Path(path).read_text(encoding="utf-8")
-    start = text.index(METHOD_START)
-    end = text.find("\n## ", start + len(METHOD_START))
-    section = text[start + len(METHOD_START) : end if end != -1 else len(text)]
-    return markdown.markdown(section, extensions=["tables", "toc"], output_format="html")
-
-
-def method_html() -> str:
-    """The README's method section (method, weights, worked example, caveats, glossary) as
-    HTML: one text for the README and the ``/method/`` page, re-read when the file changes."""
-    path = Path(settings.BASE_DIR) / "README.md"
-    return _method_html(str(path), path.stat().st_mtime)

@@ -33,8 +33,9 @@ from jurisdictions.selectors import (
     totals_combine,
 )
 
-from .charts import state_tiles
-from .pages import city_dashboard, method_html, national_series
+from .national import method_html, national_series
+from .pages import city_dashboard
+from .tiles import state_tiles
 
 RANKING_PAGE_SIZE = 50
 # The API's list endpoint answers the same filters; the dashboard links its CSV export.

@@ -16,12 +16,8 @@ from pathlib import Path
 from compliance.services.stale import recompute_deferred
 from compliance.tasks import recompute_enqueue
 from grants.usaspending.layout import UnknownLayoutError, UsaspendingFileError
-from grants.usaspending.services import (
-    BATCH_SIZE,
-    COMMAND,
-    FileImportResult,
-    usaspending_file_import,
-)
+from grants.usaspending.results import FileImportResult
+from grants.usaspending.services import BATCH_SIZE, COMMAND, usaspending_file_import
 from grants.usaspending.sources import DownloadFile, download_files
 
 Outcome = FileImportResult | UsaspendingFileError

@@ -6,15 +6,8 @@ method; its coefficients live in :mod:`compliance.risk.weights` and every assess
 :data:`METHOD_VERSION`.
 """
 
-from .engine import (
-    assess,
-    federal_fiscal_year,
-    level_for,
-    public_on,
-    stance_at,
-    stance_since,
-    status_on,
-)
+from .engine import assess, level_for
+from .periods import federal_fiscal_year, public_on, stance_at, stance_since, status_on
 from .types import (
     ActionFact,
     Assessment,

@@ -23,38 +23,34 @@ runs for every jurisdiction in a national recompute.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
-from typing import NamedTuple, TypeVar
+from collections.abc import Iterable
+from datetime import date
+from typing import NamedTuple
 
 from . import arithmetic as a
 from . import weights as w
 from .drivers import drivers_for
+from .periods import (
+    federal_fiscal_year,
+    public_on,
+    stance_at,
+    stance_since,
+    status_on,
+)
 from .reach import reaches
 from .types import (
     ActionFact,
     Assessment,
     AwardFact,
     Driver,
-    Period,
     ProgramFact,
     ProgramRisk,
     RiskInputs,
     StancePeriod,
     StatementFact,
-    StatusChange,
 )
 
-_ONE_DAY = timedelta(days=1)
-
-P = TypeVar("P", bound=Period)
-
 _LEVEL_FLOORS = sorted(w.LEVEL_FLOORS.items(), key=lambda item: item[1])
-
-
-def federal_fiscal_year(day: date) -> int:
-    """The US federal fiscal year of a date: FY N runs from 1 October N-1 to 30 September N."""
-    return day.year + 1 if day.month >= 10 else day.year
 
 
 def level_for(score: int) -> str:
@@ -75,17 +71,6 @@ class _Known(NamedTuple):
     actions: list[ActionFact]
 
 
-def end_of_fiscal_year(fiscal_year: int) -> date:
-    """The last day of a federal fiscal year (30 September)."""
-    return date(fiscal_year, 9, 30)
-
-
-def public_on(award: AwardFact) -> date:
-    """When a figure became public: its publication date or, when that is unknown, the end of
-    its fiscal year (the latest date by which a year's award is normally on record)."""
-    return award.published_on or end_of_fiscal_year(award.fiscal_year)
-
-
 def _known_on(inputs: RiskInputs, *, as_of: date, fiscal_year: int) -> _Known:
     """Drop every fact dated after ``as_of``: the one place where time is filtered.
 
@@ -102,54 +87,6 @@ def _known_on(inputs: RiskInputs, *, as_of: date, fiscal_year: int) -> _Known:
         statements=[stmt for stmt in inputs.statements if stmt.said_on <= as_of],
         actions=[action for action in inputs.actions if action.issued_on <= as_of],
     )
-
-
-def status_on(action: ActionFact, as_of: date) -> StatusChange:
-    """An action's status on a date: in effect from its own date, then its latest recorded
-    change on or before ``as_of``."""
-    current = StatusChange(action.issued_on, "in_effect")
-    for change in action.statuses:
-        if change.on > as_of:
-            break
-        current = change
-    return current
-
-
-def stance_at(periods: Iterable[P], as_of: date) -> P | None:
-    """The period in force on ``as_of`` (both ends inclusive); the latest start wins.
-
-    The one rule for "stance on a date": the engine applies it to its facts, and the other
-    layers to stance rows (anything with ``id``, ``code``, ``effective_from`` and
-    ``effective_to``).
-    """
-    best = None
-    for period in periods:
-        if period.effective_from > as_of:
-            continue
-        if period.effective_to is not None and period.effective_to < as_of:
-            continue
-        if best is None or (period.effective_from, period.id, period.code) > (
-            best.effective_from,
-            best.id,
-            best.code,
-        ):
-            best = period
-    return best
-
-
-def stance_since(periods: Sequence[P], as_of: date) -> date | None:
-    """When the stance in force on ``as_of`` began: the start of its unbroken run (periods of
-    the same code that follow one another day by day count as one), or None with no stance.
-    The one rule for "sanctuary since": the drivers, the pages and the API all use it."""
-    period = stance_at(periods, as_of)
-    if period is None:
-        return None
-    since = period.effective_from
-    while True:
-        earlier = stance_at(periods, since - _ONE_DAY)
-        if earlier is None or earlier.code != period.code or earlier.effective_from >= since:
-            return since
-        since = earlier.effective_from
 
 
 def _conditioned(programs: Iterable[ProgramFact]) -> dict[str, ProgramFact]:

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from . import weights as w
-from .engine import Frame, figures, frame, public_on, stance_at, status_on
+from .engine import Frame, figures, frame
+from .periods import public_on, stance_at, status_on
 from .reach import reaches
 from .types import Assessment, AwardFact, RiskInputs
 

@@ -28,6 +28,19 @@ from compliance.risk.types import (
     StatusChange,
 )
 from compliance.risk.weights import CLAWBACK_LOOKBACK_YEARS, CURRENT_AWARD_CARRY_FORWARD_YEARS
+from compliance.selectors.inputs_sql import (
+    ACTION_PROGRAMS_SQL,
+    ACTIONS_SQL,
+    AWARDS_SQL,
+    BLOCKS_SQL,
+    LATEST_OLDER_AWARDS_SQL,
+    PROGRAMS_SQL,
+    SHARES_SQL,
+    STANCES_SQL,
+    STATEMENTS_SQL,
+    STATUS_SQL,
+    TARGETS_SQL,
+)
 from jurisdictions.models import Jurisdiction
 
 
@@ -87,98 +100,6 @@ def _rows_on_own_connection(sql: str, params: Sequence[Any]) -> list[tuple]:
 
 # The hot reads are plain SQL: compiling ORM queries costs more than running them for one
 # jurisdiction, and converting a million ORM rows costs seconds on the national path.
-# "{scope}" is empty (every jurisdiction) or "AND <column> IN (%s, ...)"; dates come back as
-# strings on SQLite, hence _date(). Budget lines span programs and never count: they are not
-# read. Award rows: jurisdiction, ALN, fiscal year, kind, publication date, approximate, first
-# id, total.
-_AWARD_COLUMNS = "a.jurisdiction_id, p.aln, a.fiscal_year, a.figure_kind, a.published_on"
-_AWARDS_SQL = f"""
-SELECT {_AWARD_COLUMNS}, MAX(CASE WHEN a.approximate THEN 1 ELSE 0 END), MIN(a.id),
-       SUM(a.amount_usd)
-FROM grants_grantaward a JOIN grants_grantprogram p ON p.id = a.program_id
-WHERE a.fiscal_year >= %s AND a.figure_kind <> 'budget' {{scope}}
-GROUP BY {_AWARD_COLUMNS}
-ORDER BY a.jurisdiction_id, p.aln, a.fiscal_year
-"""
-# Before the look-back window: the latest fiscal year per jurisdiction and program within the
-# carry-forward limit that has a figure public by the as-of date, every row of that year, and
-# only for a program with no public figure in the window up to the as-of year. A figure with
-# no publication date counts as public at the end of its fiscal year: always before the as-of
-# date for an earlier year, never for the as-of year itself. Parameters: the as-of date, the
-# oldest year, the window's first year, the scope's ids, the window's first year, the as-of
-# fiscal year (twice) and the as-of date.
-_LATEST_OLDER_AWARDS_SQL = f"""
-SELECT {_AWARD_COLUMNS}, MAX(CASE WHEN a.approximate THEN 1 ELSE 0 END), MIN(a.id),
-       SUM(a.amount_usd)
-FROM grants_grantaward a
-JOIN grants_grantprogram p ON p.id = a.program_id
-JOIN (
-    SELECT o.jurisdiction_id, o.program_id, MAX(o.fiscal_year) AS fiscal_year
-    FROM grants_grantaward o
-    WHERE o.figure_kind <> 'budget' AND (o.published_on IS NULL OR o.published_on <= %s)
-      AND o.fiscal_year >= %s AND o.fiscal_year < %s AND o.program_id IS NOT NULL
-      {{scope}}
-    GROUP BY o.jurisdiction_id, o.program_id
-) l ON l.jurisdiction_id = a.jurisdiction_id AND l.program_id = a.program_id
-   AND l.fiscal_year = a.fiscal_year
-WHERE a.figure_kind <> 'budget' AND NOT EXISTS (
-    SELECT 1 FROM grants_grantaward w
-    WHERE w.jurisdiction_id = l.jurisdiction_id AND w.program_id = l.program_id
-      AND w.figure_kind <> 'budget' AND w.fiscal_year >= %s AND w.fiscal_year <= %s
-      AND ((w.published_on IS NULL AND w.fiscal_year < %s) OR w.published_on <= %s)
-)
-GROUP BY {_AWARD_COLUMNS}
-"""
-# Shares of joint awards, for every award whose fiscal agent or member is in scope: the award
-# (as an award row, its amount last but one) and the member with its share (NULL when not
-# published).
-_SHARES_SQL = f"""
-SELECT {_AWARD_COLUMNS}, CASE WHEN a.approximate THEN 1 ELSE 0 END, a.id, a.amount_usd,
-       s.jurisdiction_id, s.amount_usd
-FROM grants_grantawardshare s
-JOIN grants_grantaward a ON a.id = s.award_id
-JOIN grants_grantprogram p ON p.id = a.program_id
-WHERE a.figure_kind <> 'budget' {{scope}}
-"""
-_STANCES_SQL = """
-SELECT jurisdiction_id, id, code, effective_from, effective_to
-FROM jurisdictions_policystance WHERE TRUE {scope}
-ORDER BY jurisdiction_id, effective_from, id
-"""
-_STATEMENTS_SQL = """
-SELECT jurisdiction_id, id, said_on, position
-FROM compliance_statement WHERE TRUE {scope}
-ORDER BY jurisdiction_id, said_on, id
-"""
-_TARGETS_SQL = """
-SELECT federalaction_id, jurisdiction_id FROM compliance_federalaction_targets WHERE TRUE {scope}
-"""
-_ACTIONS_SQL = """
-SELECT id, kind, effect, status, issued_on, covers_all_programs, targets_all_sanctuary, title
-FROM compliance_federalaction WHERE targets_all_sanctuary {scope}
-ORDER BY issued_on, id
-"""
-_REACHING = "SELECT id FROM compliance_federalaction WHERE targets_all_sanctuary {scope}"
-_ACTION_PROGRAMS_SQL = f"""
-SELECT ap.federalaction_id, p.aln
-FROM compliance_federalaction_programs ap JOIN grants_grantprogram p ON p.id = ap.grantprogram_id
-WHERE ap.federalaction_id IN ({_REACHING})
-"""
-# Status changes, dated by themselves or by the ruling that caused them.
-_STATUS_SQL = f"""
-SELECT c.action_id, COALESCE(c.effective_from, cause.issued_on), c.status, c.listed_only, c.id
-FROM compliance_federalactionstatus c
-LEFT JOIN compliance_federalaction cause ON cause.id = c.caused_by_id
-WHERE c.action_id IN ({_REACHING})
-"""
-_BLOCKS_SQL = f"""
-SELECT b.protector_id, b.blocked_id, p.aln
-FROM compliance_actionblock b
-LEFT JOIN compliance_actionblock_programs bp ON bp.actionblock_id = b.id
-LEFT JOIN grants_grantprogram p ON p.id = bp.grantprogram_id
-WHERE b.protector_id IN ({_REACHING})
-"""
-_PROGRAMS_SQL = "SELECT aln, name, conditions_attach FROM grants_grantprogram"
 
 
 def _rows(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
@@ -283,7 +204,7 @@ def _awards_by_jurisdiction(
         clause = f"AND (a.jurisdiction_id IN ({marks}) OR s.jurisdiction_id IN ({marks}))"
         params = [*scoped, *scoped]
     joint: dict[int, tuple[tuple, dict[int, int | None]]] = {}
-    for row in _rows(_SHARES_SQL.format(scope=clause), params):
+    for row in _rows(SHARES_SQL.format(scope=clause), params):
         award_row, member, share = row[:-2], row[-2], row[-1]
         joint.setdefault(award_row[6], (award_row, {}))[1][member] = share
     wanted = None if scoped is None else set(scoped)
@@ -320,18 +241,18 @@ def _award_queries(scoped: list[int] | None, as_of: date | None) -> list[tuple[s
     with a public figure per jurisdiction and program with none in the window (two queries)."""
     clause, params = _in("a.jurisdiction_id", scoped)
     if as_of is None:
-        return [(_AWARDS_SQL.format(scope=clause), [0, *params])]
+        return [(AWARDS_SQL.format(scope=clause), [0, *params])]
     fiscal_year = federal_fiscal_year(as_of)
     first_year = fiscal_year - CLAWBACK_LOOKBACK_YEARS
     oldest_year = fiscal_year - CURRENT_AWARD_CARRY_FORWARD_YEARS
     queries: list[tuple[str, list[object]]] = [
-        (_AWARDS_SQL.format(scope=clause), [first_year, *params])
+        (AWARDS_SQL.format(scope=clause), [first_year, *params])
     ]
     if oldest_year < first_year:
         inner, inner_params = _in("o.jurisdiction_id", scoped)
         queries.append(
             (
-                _LATEST_OLDER_AWARDS_SQL.format(scope=inner),
+                LATEST_OLDER_AWARDS_SQL.format(scope=inner),
                 [
                     as_of,
                     oldest_year,
@@ -351,18 +272,18 @@ def _other_facts(scoped: list[int] | None) -> tuple:
     """Stance periods, statements, reaching actions and programs."""
     clause, params = _in("jurisdiction_id", scoped)
     stances: dict[int, list[StancePeriod]] = defaultdict(list)
-    for jid, pk, code, start, end in _rows(_STANCES_SQL.format(scope=clause), params):
+    for jid, pk, code, start, end in _rows(STANCES_SQL.format(scope=clause), params):
         stances[jid].append(StancePeriod(pk, code, _date(start), _date_or_none(end)))
 
     statements: dict[int, list[StatementFact]] = defaultdict(list)
-    for jid, pk, said_on, position in _rows(_STATEMENTS_SQL.format(scope=clause), params):
+    for jid, pk, said_on, position in _rows(STATEMENTS_SQL.format(scope=clause), params):
         statements[jid].append(StatementFact(pk, _date(said_on), position))
 
     targeted, broad, listed = _actions_reaching(scoped)
 
     programs = {
         aln: ProgramFact(aln=aln, name=name, conditions_attach=bool(attach))
-        for aln, name, attach in _rows(_PROGRAMS_SQL)
+        for aln, name, attach in _rows(PROGRAMS_SQL)
     }
     return stances, statements, targeted, broad, listed, programs
 
@@ -379,26 +300,22 @@ def _actions_reaching(
     """
     clause, params = _in("jurisdiction_id", ids)
     targets_by_action: dict[int, list[int]] = defaultdict(list)
-    for action_id, jid in _rows(_TARGETS_SQL.format(scope=clause), params):
+    for action_id, jid in _rows(TARGETS_SQL.format(scope=clause), params):
         targets_by_action[action_id].append(jid)
 
     action_clause, action_params = _in("id", sorted(targets_by_action) or None, joiner="OR")
-    action_rows = _rows(_ACTIONS_SQL.format(scope=action_clause), action_params)
+    action_rows = _rows(ACTIONS_SQL.format(scope=action_clause), action_params)
     programs_by_action: dict[int, set[str]] = defaultdict(set)
     changes: dict[int, list[tuple]] = defaultdict(list)
     blocks: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
     if action_rows:
-        for action_id, aln in _rows(
-            _ACTION_PROGRAMS_SQL.format(scope=action_clause), action_params
-        ):
+        for action_id, aln in _rows(ACTION_PROGRAMS_SQL.format(scope=action_clause), action_params):
             programs_by_action[action_id].add(aln)
         for action_id, on, status, listed_only, pk in _rows(
-            _STATUS_SQL.format(scope=action_clause), action_params
+            STATUS_SQL.format(scope=action_clause), action_params
         ):
             changes[action_id].append((_date(on), pk, status, bool(listed_only)))
-        for protector, blocked, aln in _rows(
-            _BLOCKS_SQL.format(scope=action_clause), action_params
-        ):
+        for protector, blocked, aln in _rows(BLOCKS_SQL.format(scope=action_clause), action_params):
             named = blocks[protector][blocked]
             if aln is not None:
                 named.add(aln)

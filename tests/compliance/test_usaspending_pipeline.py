@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from compliance.models import RiskAssessment
-from compliance.risk.engine import federal_fiscal_year
+from compliance.risk.periods import federal_fiscal_year
 from tests.helpers import exposed_city, settled, wait_for
 
 pytestmark = [

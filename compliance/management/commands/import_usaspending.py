@@ -13,7 +13,7 @@ from tqdm import tqdm
 from compliance.loaders.usaspending import Outcome, usaspending_downloads_import
 from grants.choices import UsaspendingRecord
 from grants.usaspending.layout import UnknownLayoutError, UsaspendingFileError
-from grants.usaspending.services import FileImportResult
+from grants.usaspending.results import FileImportResult
 from grants.usaspending.sources import DownloadFile
 
 LISTS: dict[str, str] = {

@@ -6,17 +6,16 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 
 from compliance.dashboard.charts import (
-    STATE_TILE_POSITIONS,
     Marker,
     ProgramBar,
     StepPoint,
     compact_dollars,
     dollars,
     program_bar_chart,
-    state_tiles,
     timeline_step_chart,
     waterfall_chart,
 )
+from compliance.dashboard.tiles import STATE_TILE_POSITIONS, state_tiles
 from jurisdictions.choices import US_STATES
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import time_machine
 
-from compliance.dashboard.charts import STATE_TILE_POSITIONS
+from compliance.dashboard.tiles import STATE_TILE_POSITIONS
 from compliance.models import RiskTimelinePoint
 from compliance.selectors.figures import risk_assessment_compute
 from jurisdictions.choices import JurisdictionKind, StanceCode

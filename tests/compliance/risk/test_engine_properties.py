@@ -21,7 +21,8 @@ from compliance.risk import (
     federal_fiscal_year,
 )
 from compliance.risk import weights as w
-from compliance.risk.engine import level_for, public_on
+from compliance.risk.engine import level_for
+from compliance.risk.periods import public_on
 from compliance.risk.timeline import earliest_record, point_on, timeline
 from compliance.risk.types import ActionFact, StatusChange
 

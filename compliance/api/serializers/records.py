@@ -1,5 +1,4 @@
-"""Serializers of statements, federal actions and risk assessments, and the jurisdiction
-detail extended with its assessment.
+"""Serializers of statements and federal actions (with their status histories and blocks).
 
 Validation here gives each bad field its own message; the services validate the model again
 (``full_clean``) before anything is written.
@@ -11,10 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.validators import URLValidator
-from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from compliance.core.dates import EARLIEST
@@ -23,12 +19,10 @@ from compliance.models import (
     QUOTE_MAX_LENGTH,
     FederalAction,
     FederalActionStatus,
-    RiskAssessment,
     Statement,
 )
 from compliance.risk.weights import PROTECTIVE_EFFECTS
 from grants.models import GrantProgram
-from jurisdictions.api.serializers import JurisdictionDetailSerializer
 from jurisdictions.models import Jurisdiction, Official
 
 HTTP_URL = URLValidator(schemes=["http", "https"], message="Enter an http:// or https:// URL.")
@@ -301,248 +295,3 @@ class FederalActionSerializer(serializers.ModelSerializer):
             for block in instance.blocks.all()
         ]
         return data
-
-
-class ProgramRiskSerializer(serializers.Serializer):
-    aln = serializers.CharField(help_text="Assistance Listing number.")
-    name = serializers.CharField()
-    exposure_usd = serializers.IntegerField()
-    max_at_risk_usd = serializers.IntegerField()
-    funding_at_risk_usd = serializers.IntegerField()
-    award_fiscal_year = serializers.IntegerField(
-        allow_null=True,
-        default=None,
-        help_text="Fiscal year of the award the exposure figure comes from (the most recent "
-        "on record, carried forward when no newer award is known).",
-    )
-    figure_kind = serializers.CharField(
-        allow_null=True, default=None, help_text="award, allocation or estimate."
-    )
-    approximate = serializers.BooleanField(
-        default=False, help_text="A figure in this row is rounded by its source or an estimate."
-    )
-
-
-# The API record behind each kind of evidence (a stance is listed on its jurisdiction's record).
-EVIDENCE_ROUTES = {
-    "statement": "api:statement-detail",
-    "action": "api:federal-action-detail",
-    "injunction": "api:federal-action-detail",
-    "award": "api:grant-award-detail",
-}
-
-
-class EvidenceUrlMixin(serializers.Serializer):
-    evidence_url = serializers.SerializerMethodField(
-        help_text="The evidence's record in the API (a stance: its jurisdiction, whose "
-        "stance_timeline lists it)."
-    )
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_evidence_url(self, driver: Any) -> str | None:
-        kind = driver["evidence_kind"] if isinstance(driver, dict) else driver.evidence_kind
-        pk = driver["evidence_id"] if isinstance(driver, dict) else driver.evidence_id
-        request = self.context.get("request")
-        if kind in EVIDENCE_ROUTES:
-            path = reverse(EVIDENCE_ROUTES[kind], kwargs={"pk": pk})
-        else:
-            view = self.context.get("view")
-            slug = getattr(view, "kwargs", {}).get("slug")
-            if not slug:
-                return None
-            path = reverse("api:jurisdiction-detail", kwargs={"slug": slug})
-        return request.build_absolute_uri(path) if request is not None else path
-
-
-class DriverSerializer(EvidenceUrlMixin):
-    evidence_kind = serializers.CharField(
-        help_text="stance, statement, action, injunction or award."
-    )
-    evidence_id = serializers.IntegerField(help_text="Id of the record the evidence is.")
-    on = serializers.DateField(allow_null=True, default=None, help_text="Date of the evidence.")
-    role = serializers.CharField(
-        default="none",
-        help_text="raises (the figure would be lower without it), protects (higher without it) "
-        "or none (no effect on this date).",
-    )
-    label = serializers.CharField(  # type: ignore[assignment]
-        default="", help_text="A short line: what and when."
-    )
-    contribution_usd = serializers.IntegerField()
-    contribution_score = serializers.FloatField()
-    sentence = serializers.CharField(help_text="Why this evidence counts, in one sentence.")
-
-
-@extend_schema_serializer(component_name="JurisdictionDetail")
-class JurisdictionRiskDetailSerializer(JurisdictionDetailSerializer):
-    """The list row (as of ``as_of`` when given), plus officials, the stance timeline and the
-    per-program breakdown and drivers of the assessment."""
-
-    method_version = serializers.CharField(
-        allow_null=True, help_text="Version of the published method behind the figures."
-    )
-    as_of = serializers.DateField(
-        allow_null=True,
-        help_text="The date this answer is for: the requested `as_of`, else the date of the "
-        "latest assessment (null when none exists yet).",
-    )
-    programs = ProgramRiskSerializer(many=True)
-    drivers = DriverSerializer(many=True)
-
-    def get_fields(self) -> dict[str, serializers.Field]:
-        """The record's fields with the method and date after the risk columns (SPEC order)."""
-        fields = super().get_fields()
-        ordered = {}
-        for name, field in fields.items():
-            if name in ("method_version", "as_of"):
-                continue
-            ordered[name] = field
-            if name == "risk_stale":
-                ordered["method_version"] = fields["method_version"]
-                ordered["as_of"] = fields["as_of"]
-        return ordered
-
-
-class RiskAssessmentSerializer(serializers.ModelSerializer):
-    """One recorded assessment of a jurisdiction."""
-
-    jurisdiction: serializers.SlugRelatedField = SlugRelatedField(slug_field="slug", read_only=True)
-    programs = ProgramRiskSerializer(many=True, read_only=True)
-    drivers = DriverSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = RiskAssessment
-        fields = (
-            "id",
-            "jurisdiction",
-            "computed_at",
-            "as_of",
-            "method_version",
-            "exposure_usd",
-            "max_at_risk_usd",
-            "funding_at_risk_usd",
-            "score",
-            "level",
-            "stance",
-            "programs",
-            "drivers",
-            "data_gaps",
-        )
-        read_only_fields = fields
-
-
-class TimelineEventSerializer(serializers.Serializer):
-    type = serializers.CharField(
-        help_text="statement, action, status, stance, award or fiscal_year."
-    )
-    id = serializers.IntegerField(help_text="Id of the record.")
-    label = serializers.CharField()  # type: ignore[assignment]
-
-
-class TimelinePointSerializer(serializers.Serializer):
-    date = serializers.DateField()
-    exposure_usd = serializers.IntegerField()
-    max_at_risk_usd = serializers.IntegerField()
-    funding_at_risk_usd = serializers.IntegerField()
-    risk_score = serializers.IntegerField()
-    risk_level = serializers.CharField()
-    stance = serializers.CharField()
-    data_gaps = serializers.ListField(child=serializers.CharField())
-    events = TimelineEventSerializer(many=True)
-
-
-class JurisdictionTimelineSerializer(serializers.Serializer):
-    slug = serializers.CharField()
-    method_version = serializers.CharField()
-    points = TimelinePointSerializer(many=True)
-
-
-class NationalPointSerializer(serializers.Serializer):
-    date = serializers.DateField()
-    jurisdictions = serializers.IntegerField(help_text="Jurisdictions with figures on the date.")
-    exposure_usd = serializers.IntegerField()
-    max_at_risk_usd = serializers.IntegerField()
-    funding_at_risk_usd = serializers.IntegerField()
-    by_level = serializers.DictField(child=serializers.IntegerField())
-    no_award_data = serializers.IntegerField(help_text="Of them, with no award figure on record.")
-    events = TimelineEventSerializer(many=True)
-
-
-@extend_schema_serializer(many=False)  # one object, though served by a list action
-class NationalTimelineSerializer(serializers.Serializer):
-    method_version = serializers.CharField()
-    points = NationalPointSerializer(many=True)
-
-
-class PeriodParamsSerializer(serializers.Serializer):
-    """``from`` and ``to`` query parameters (both optional, from on or before to)."""
-
-    dates_required = False
-
-    def get_fields(self) -> dict[str, serializers.Field]:
-        fields = super().get_fields()
-        # "from" and "to" are Python keywords: the fields are added under those names here.
-        fields["from"] = serializers.DateField(
-            source="start", required=self.dates_required, help_text="From this date (YYYY-MM-DD)."
-        )
-        fields["to"] = serializers.DateField(
-            source="end", required=self.dates_required, help_text="To this date (YYYY-MM-DD)."
-        )
-        return fields
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        today = timezone.localdate()
-        for name, label in (("start", "from"), ("end", "to")):
-            value = attrs.get(name)
-            if value is not None and not EARLIEST <= value <= today:
-                raise serializers.ValidationError(
-                    {label: f"Use a date from {EARLIEST} to today ({today})."}
-                )
-        if attrs.get("start") and attrs.get("end") and attrs["start"] > attrs["end"]:
-            raise serializers.ValidationError({"from": "`from` must not be after `to`."})
-        return attrs
-
-
-class ChangesParamsSerializer(PeriodParamsSerializer):
-    """``from`` and ``to``, both required."""
-
-    dates_required = True
-
-
-class DriverChangeSerializer(EvidenceUrlMixin):
-    evidence_kind = serializers.CharField()
-    evidence_id = serializers.IntegerField()
-    label = serializers.CharField()  # type: ignore[assignment]
-    change = serializers.CharField(help_text="appeared, disappeared or changed.")
-    from_contribution_usd = serializers.IntegerField(source="from_usd")
-    to_contribution_usd = serializers.IntegerField(source="to_usd")
-    change_usd = serializers.IntegerField()
-    from_contribution_score = serializers.FloatField(source="from_score")
-    to_contribution_score = serializers.FloatField(source="to_score")
-    sentence = serializers.CharField()
-
-
-class FiguresOnSerializer(serializers.Serializer):
-    date = serializers.DateField(source="as_of")
-    exposure_usd = serializers.IntegerField()
-    max_at_risk_usd = serializers.IntegerField()
-    funding_at_risk_usd = serializers.IntegerField()
-    risk_score = serializers.IntegerField(source="score")
-    risk_level = serializers.CharField(source="level")
-    stance = serializers.CharField()
-    data_gaps = serializers.ListField(child=serializers.CharField())
-
-
-class RiskChangesSerializer(serializers.Serializer):
-    """The figures on both dates and the drivers that appeared, disappeared or changed."""
-
-    slug = serializers.CharField()
-    method_version = serializers.CharField()
-    drivers = DriverChangeSerializer(many=True)
-
-    def get_fields(self) -> dict[str, serializers.Field]:
-        fields = super().get_fields()
-        # "from" and "to" are Python keywords: the fields are added under those names here.
-        fields["from"] = FiguresOnSerializer(source="start", help_text="The figures on `from`.")
-        fields["to"] = FiguresOnSerializer(source="end", help_text="The figures on `to`.")
-        return {name: fields[name] for name in ("slug", "method_version", "from", "to", "drivers")}

@@ -1,0 +1,1 @@
+"""ViewSets of the compliance API, by concern."""
