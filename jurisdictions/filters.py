@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from compliance.core.filtering import (
     BaseFilterSet,
     ChoiceListFilter,
+    IntegerFilter,
     StableOrderingFilter,
     StrictChoiceFilter,
 )
@@ -28,7 +29,7 @@ class JurisdictionFilterSet(BaseFilterSet):
     state = StrictChoiceFilter(choices=STATE_CHOICES, label="Two-letter USPS state code.")
     stance = StrictChoiceFilter(choices=StanceCode.choices, label="Current stance code.")
     risk_level = StrictChoiceFilter(choices=RISK_LEVEL_CHOICES, label="Current risk level.")
-    min_funding_at_risk = django_filters.NumberFilter(
+    min_funding_at_risk = IntegerFilter(
         field_name="funding_at_risk_usd",
         lookup_expr="gte",
         label="Only jurisdictions with at least this many dollars at risk.",

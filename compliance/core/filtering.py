@@ -12,6 +12,7 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 from django.http import QueryDict
+from drf_spectacular.utils import extend_schema_field
 
 from .dates import EARLIEST, LATEST
 
@@ -141,6 +142,7 @@ def _shallow_copy(filter_: django_filters.Filter) -> django_filters.Filter:
 BIGINT_MAX = 2**63 - 1
 
 
+@extend_schema_field({"type": "integer", "minimum": -BIGINT_MAX, "maximum": BIGINT_MAX})
 class IntegerFilter(django_filters.NumberFilter):
     """A whole number within the database's bigint range."""
 

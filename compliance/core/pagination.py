@@ -23,6 +23,17 @@ class StandardPagination(PageNumberPagination):
         f"`page_size={EXPORT_ALL}` streams every matching row."
     )
 
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        """The parameters with the ranges validation enforces (``page_size=all`` is told in
+        the description: it depends on ``format``, which a schema cannot say)."""
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}
+        return parameters
+
     def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param, "")
         if raw == "":

@@ -51,8 +51,13 @@ class ApiViewSetMixin:
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         """Refuse a query parameter the action does not read (a mistyped filter must not
-        silently answer every row)."""
+        silently answer every row), and one given without a value (``?as_of=`` is a
+        mistake, not a request for today). A method the view does not offer is left to
+        answer 405."""
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        method = (request.method or "").lower()
+        if method not in self.http_method_names or not hasattr(self, method):  # type: ignore[attr-defined]
+            return
         allowed = self.allowed_query_params()
         unknown = sorted(set(request.query_params) - allowed)
         if unknown:
@@ -61,6 +66,13 @@ class ApiViewSetMixin:
                 {name[:60]: [f"Unknown parameter; this endpoint takes: {valid}."]
                  for name in unknown[:10]}
             )  # fmt: skip
+        empty = sorted(
+            name for name, values in request.query_params.lists() if any(v == "" for v in values)
+        )
+        if empty:
+            raise ValidationError(
+                {name: ["Give a value, or leave the parameter out."] for name in empty[:10]}
+            )
 
     def csv_header(self) -> list[str] | None:
         """The CSV columns: the serializer's fields, or None (the first row's keys) for a view

@@ -58,6 +58,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every error each operation can answer, and who may call it (compliance.core.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "compliance.core.schema.errors_and_security",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "StanceEnum": "jurisdictions.choices.StanceCode",
         "JurisdictionKindEnum": "jurisdictions.choices.JurisdictionKind",

@@ -10,10 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiExample,
-    OpenApiParameter,
     extend_schema,
     extend_schema_view,
 )
@@ -67,21 +64,6 @@ def jurisdiction_record_data(
         ),
         parameters=[
             FORMAT_PARAMETER,
-            OpenApiParameter(
-                name="facets",
-                type=OpenApiTypes.STR,
-                location=OpenApiParameter.QUERY,
-                description="Comma-separated: stance, state, kind, risk_level.",
-                examples=[OpenApiExample("Stance and state", value="stance,state")],
-            ),
-            OpenApiParameter(
-                name="ordering",
-                type=OpenApiTypes.STR,
-                location=OpenApiParameter.QUERY,
-                description="name, funding_at_risk_usd, risk_score or population; "
-                "prefix - to reverse; comma-separated for several.",
-                examples=[OpenApiExample("Most money at risk first", value="-funding_at_risk_usd")],
-            ),
         ],
     ),
 )

@@ -15,6 +15,7 @@ from rest_framework import serializers
 
 from compliance.core.dates import EARLIEST
 from compliance.core.fields import PrimaryKeyRelatedField, SlugListField, SlugRelatedField
+from compliance.core.serializers import StrictFieldsMixin
 from compliance.models import (
     QUOTE_MAX_LENGTH,
     FederalAction,
@@ -57,7 +58,7 @@ def _not_in_future(value: dt.date) -> dt.date:
     return value
 
 
-class StatementSerializer(serializers.ModelSerializer):
+class StatementSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     """A statement; writes refuse a missing source, an empty or over-long quote, a future date,
     an unknown jurisdiction and an official of another jurisdiction."""
 
@@ -118,7 +119,7 @@ class StatementSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class StatusChangeSerializer(serializers.ModelSerializer):
+class StatusChangeSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     """One dated change of an action's status. When the recorded ruling or rescission that made
     it is given (``caused_by``), the change takes that record's date and source."""
 
@@ -173,7 +174,7 @@ MAX_TARGETS = 5_000
 MAX_PROGRAMS = 500
 
 
-class BlockSerializer(serializers.Serializer):
+class BlockSerializer(StrictFieldsMixin, serializers.Serializer):
     """What an injunction or rescission blocks: one action, on the listed programs (every
     program that action covers when none are listed)."""
 
@@ -193,7 +194,7 @@ class BlockSerializer(serializers.Serializer):
     )
 
 
-class FederalActionSerializer(serializers.ModelSerializer):
+class FederalActionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     """A federal action with its targets (slugs), programs (Assistance Listing numbers), dated
     status history and, for an injunction or rescission, what it blocks."""
 
@@ -260,7 +261,7 @@ class FederalActionSerializer(serializers.ModelSerializer):
         }
 
     def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("status", "in_effect") != "in_effect":
+        if isinstance(data, dict) and "status" in data:
             raise serializers.ValidationError(
                 {"status": "The status is read from status_changes: give each change with its "
                  "date (or the ruling that made it) there."}

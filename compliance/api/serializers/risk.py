@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
@@ -53,7 +52,7 @@ class EvidenceUrlMixin(serializers.Serializer):
         "stance_timeline lists it)."
     )
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
     def get_evidence_url(self, driver: Any) -> str | None:
         kind = driver["evidence_kind"] if isinstance(driver, dict) else driver.evidence_kind
         pk = driver["evidence_id"] if isinstance(driver, dict) else driver.evidence_id

@@ -151,7 +151,7 @@ class JurisdictionRiskViewSet(JurisdictionViewSet):
             "slug": jurisdiction.slug, "method_version": METHOD_VERSION, "start": before,
             "end": after, "drivers": drivers,
         }  # fmt: skip
-        return Response(RiskChangesSerializer(body).data)
+        return Response(RiskChangesSerializer(body, context=self.get_serializer_context()).data)
 
     def detail_data(self, request: Request, jurisdiction: Jurisdiction) -> dict[str, Any]:
         """The stored record, with the figures of the latest assessment or, with ``as_of``
@@ -185,8 +185,14 @@ class JurisdictionRiskViewSet(JurisdictionViewSet):
         return data
 
     @extend_schema(
-        summary="Risk assessment history, oldest first",
+        summary="The audit log of computations: every recorded assessment, oldest first",
+        description=(
+            "Each time this install computed a changed result for the jurisdiction, one row. "
+            "It is a log of computations, not the history of the figures: for the figures as "
+            "the records stood on each date, read `timeline`."
+        ),
         parameters=[FORMAT_PARAMETER],
+        responses=RiskAssessmentSerializer(many=True),
         filters=False,
     )
     @action(

@@ -22,6 +22,18 @@ from compliance.selectors.timeline import national_timeline
 from jurisdictions.choices import US_STATES, JurisdictionKind, StanceCode
 
 
+def _choices_parameter(name: str, values: list[str], description: str) -> OpenApiParameter:
+    """A repeatable query parameter (``state=CA&state=NY``; commas work too) of choices."""
+    return OpenApiParameter(
+        name,
+        {"type": "array", "items": {"type": "string", "enum": sorted(values)}},
+        location=OpenApiParameter.QUERY,
+        description=f"{description} Repeat the parameter, or separate values with commas.",
+        style="form",
+        explode=True,
+    )
+
+
 class NationalTimelineParamsSerializer(PeriodParamsSerializer):
     state = serializers.MultipleChoiceField(
         choices=list(US_STATES), required=False, help_text="Two-letter state codes."
@@ -45,9 +57,9 @@ class NationalTimelineParamsSerializer(PeriodParamsSerializer):
             FORMAT_PARAMETER,
             OpenApiParameter("from", OpenApiTypes.DATE, description="First date (YYYY-MM-DD)."),
             OpenApiParameter("to", OpenApiTypes.DATE, description="Last date (default today)."),
-            OpenApiParameter("state", OpenApiTypes.STR, description="Two-letter state code."),
-            OpenApiParameter("kind", OpenApiTypes.STR, description="Kind of jurisdiction."),
-            OpenApiParameter("stance", OpenApiTypes.STR, description="Stance on the date."),
+            _choices_parameter("state", list(US_STATES), "Two-letter state codes."),
+            _choices_parameter("kind", JurisdictionKind.values, "Kinds of jurisdiction."),
+            _choices_parameter("stance", StanceCode.values, "Stances on each date."),
         ],
         responses=NationalTimelineSerializer,
     )
