@@ -14,9 +14,10 @@ COPY jurisdictions ./jurisdictions
 COPY grants ./grants
 COPY templates ./templates
 COPY manage.py ./
+COPY deploy/gunicorn.conf.py ./deploy/
 RUN pip install . \
     && DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
     && mkdir -p /app/state && chown app /app/state
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "compliance.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py"]

@@ -19,8 +19,9 @@ from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from .selectors.stale import jurisdiction_ids_stale
-from .services.recompute import risk_assessment_record, risk_refresh_all
+from .selectors.stale import jurisdiction_ids_due, jurisdiction_ids_stale
+from .services.recompute import risk_assessments_record_each, risk_refresh_all
+from .services.verify import risk_verify
 
 logger = logging.getLogger(__name__)
 
@@ -105,33 +106,30 @@ def queue_keys_clear(*, jurisdiction_ids: Sequence[int]) -> None:
         logger.exception("Could not clear %d recompute keys", len(jurisdiction_ids))
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=5,
-    ignore_result=True,
-)
+# A database outage retries the job after 2, 4, 8 ... seconds, at most 120 s apart, for about
+# half an hour in all: a short outage exhausts no job, and the sweep catches a longer one.
+OUTAGE_RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 2,
+    "retry_backoff_max": 120,
+    "retry_jitter": False,
+    "max_retries": 20,
+}
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, **OUTAGE_RETRY)
 def recompute_jurisdictions_task(self, jurisdiction_ids: list[int]) -> None:
-    """Recompute and record each jurisdiction; safe to run twice or concurrently.
+    """Recompute and record each jurisdiction on its own; safe to run twice or concurrently.
 
     The coalescing keys go first, before any data is read, so a save from now on queues
-    one follow-up job instead of being absorbed by this one.
+    one follow-up job instead of being absorbed by this one. A jurisdiction whose recompute
+    fails is logged and noted (the sweep retries it with backoff); the others go on.
     """
     queue_keys_clear(jurisdiction_ids=jurisdiction_ids)
-    for jurisdiction_id in jurisdiction_ids:
-        risk_assessment_record(jurisdiction_id=jurisdiction_id)
+    risk_assessments_record_each(jurisdiction_ids=jurisdiction_ids)
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    max_retries=3,
-    ignore_result=True,
-)
+@shared_task(acks_late=True, ignore_result=True, **OUTAGE_RETRY)
 def refresh_all_jurisdictions_task() -> int:
     """Recompute every jurisdiction as of today (set-based, a few seconds nationally).
 
@@ -146,6 +144,20 @@ def refresh_all_jurisdictions_task() -> int:
     return summary.computed
 
 
+@shared_task(acks_late=True, ignore_result=True, **OUTAGE_RETRY)
+def verify_risk_task() -> int:
+    """The daily consistency check: stored figures and explanations against a fresh
+    computation; differences are marked stale and logged as defects."""
+    summary = risk_verify()
+    recompute_enqueue(jurisdiction_ids=sorted(summary.differing))
+    log = logger.error if summary.differing else logger.info
+    log(
+        "Consistency check: %d jurisdictions in %.1f s, %d differed and were marked stale",
+        summary.checked, summary.seconds, len(summary.differing),
+    )  # fmt: skip
+    return len(summary.differing)
+
+
 @shared_task(ignore_result=True, acks_late=True)
 def sweep_stale_jurisdictions_task(after_id: int = 0) -> int:
     """Re-queue one batch of jurisdictions stale for longer than the grace period, then hand
@@ -154,7 +166,11 @@ def sweep_stale_jurisdictions_task(after_id: int = 0) -> int:
     ids = jurisdiction_ids_stale(older_than=cutoff, after_id=after_id, limit=SWEEP_BATCH_SIZE)
     if not ids:
         return 0
-    queued = recompute_enqueue(jurisdiction_ids=ids)
+    due = jurisdiction_ids_due(jurisdiction_ids=ids)
+    # Stale past the grace period: whatever job its coalescing key waits for was lost (a killed
+    # worker, a broker outage), so the key must not hold the id back.
+    queue_keys_clear(jurisdiction_ids=due)
+    queued = recompute_enqueue(jurisdiction_ids=due)
     logger.info("Sweep re-queued %d of %d stale jurisdictions", queued, len(ids))
     if len(ids) == SWEEP_BATCH_SIZE:
         sweep_stale_jurisdictions_task.apply_async(kwargs={"after_id": ids[-1]})

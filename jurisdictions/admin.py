@@ -57,7 +57,7 @@ class JurisdictionAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
         (None, {"fields": ("name", "slug", "kind", "state", "parent")}),
         ("Identifiers", {"fields": ("fips", "county_fips", "ocd_id")}),
         ("Population", {"fields": ("population", "population_year")}),
-        ("Source", {"fields": ("source_url", "notes")}),
+        ("Source", {"fields": ("source_url", "notes", "figures_note")}),
         ("Current stance (from the stance timeline)", {"fields": ("stance", "stance_since")}),
         ("Funding at risk (computed)", {"fields": (*RISK_COLUMNS, *PIPELINE_COLUMNS)}),
         ("Record", {"fields": ("created_at", "updated_at")}),

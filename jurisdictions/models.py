@@ -43,7 +43,10 @@ RISK_COLUMNS = (
     "risk_stale",
 )
 # The recompute pipeline's own bookkeeping (stale-marking protocol).
-PIPELINE_COLUMNS = ("risk_generation", "risk_stale_since", "timeline_stale_from")
+PIPELINE_COLUMNS = (
+    "risk_generation", "risk_stale_since", "timeline_stale_from", "risk_failures",
+    "risk_failed_at", "risk_error",
+)  # fmt: skip
 
 slug_validator = RegexValidator(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "Lowercase words joined by hyphens.")
 fips_validator = RegexValidator(r"^(\d{2}|\d{5}|\d{7})$", "A Census GEOID of 2, 5 or 7 digits.")
@@ -94,6 +97,11 @@ class Jurisdiction(CleanTextMixin, models.Model):
     population = models.PositiveIntegerField(null=True, blank=True)
     population_year = models.PositiveSmallIntegerField(null=True, blank=True)
     notes = models.TextField(blank=True)
+    figures_note = models.TextField(
+        blank=True,
+        help_text="Why no recent grant figure is on record: what was searched and what came "
+        "closest (the data report shows it).",
+    )
     source_url = models.URLField(max_length=1000, blank=True, validators=[http_url])
 
     # Current stance: the period in force today, copied by the recompute (compliance).
@@ -131,6 +139,14 @@ class Jurisdiction(CleanTextMixin, models.Model):
         blank=True,
         help_text="The earliest date from which the timeline must be recomputed; empty when "
         "it is current.",
+    )
+    risk_failures = models.PositiveIntegerField(
+        default=0,
+        help_text="Recomputes of this jurisdiction that failed in a row; a success resets it.",
+    )
+    risk_failed_at = models.DateTimeField(null=True, blank=True)
+    risk_error = models.CharField(
+        max_length=500, blank=True, default="", help_text="Why the last recompute failed."
     )
 
     created_at = models.DateTimeField(auto_now_add=True)

@@ -167,16 +167,21 @@ def purge_broker() -> None:
         conn.default_channel.queue_purge(app.conf.task_default_queue or "celery")
 
 
-def worker_env(**extra: str) -> dict[str, str]:
+def process_env(settings_module: str, **extra: str) -> dict[str, str]:
+    """The environment of a child process (worker or server) on the test database."""
     env = dict(os.environ)
     env.update(
-        DJANGO_SETTINGS_MODULE="tests.compliance.worker_settings",
+        DJANGO_SETTINGS_MODULE=settings_module,
         RISK_TEST_DATABASE_NAME=connection.settings_dict["NAME"],
         DJANGO_DEBUG="true",
         PYTHONPATH=str(ROOT),
     )
     env.update(extra)
     return env
+
+
+def worker_env(**extra: str) -> dict[str, str]:
+    return process_env("tests.compliance.worker_settings", **extra)
 
 
 def wait_for(check: Callable[[], object], timeout: float = 30.0, what: str = "") -> object:

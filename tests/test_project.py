@@ -50,7 +50,9 @@ def test_compose_has_the_production_services() -> None:
     # One image for the three application services.
     assert web["build"] == worker["build"] == beat["build"] == "."
     assert web["image"] == worker["image"] == beat["image"]
-    assert "gunicorn compliance.wsgi:application" in " ".join(web["command"].split())
+    assert "gunicorn -c deploy/gunicorn.conf.py compliance.wsgi:application" in " ".join(
+        web["command"].split()
+    )
     assert worker["command"][:4] == ["celery", "-A", "compliance", "worker"]
     assert beat["command"][:4] == ["celery", "-A", "compliance", "beat"]
     for name in ("web", "worker", "beat"):

@@ -9,7 +9,8 @@ from the schema knows every status code it can meet, with its body:
   ``Retry-After``) on every operation;
 - 404 on every operation (a record that does not exist, or a page past the last);
 - 403 (a token without the permission) and 409 (a conflict with other records) on every
-  write.
+  write;
+- 503 (the database cannot be reached, with ``Retry-After``) on every operation.
 
 It also declares security per operation (reads may be anonymous, ``{}`` among the
 alternatives; writes need a token), and states in the schema the rules that validation
@@ -54,6 +55,7 @@ _ERRORS: dict[str, tuple[str, str]] = {
     "406": ("Error", "The `format` asked for is not offered."),
     "409": ("Error", "The change conflicts with other records (remove or change them first)."),
     "429": ("Error", "Too many requests from this client; see `Retry-After`."),
+    "503": ("Error", "The database cannot be reached for now; see `Retry-After`."),
 }
 
 
@@ -63,14 +65,15 @@ def _response(code: str) -> dict[str, Any]:
         "description": description,
         "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}},
     }
-    if code == "429":
+    if code in ("429", "503"):
         response["headers"] = RETRY_AFTER
     return response
 
 
 def error_codes(method: str) -> list[str]:
     """The error status codes an operation can answer."""
-    codes = ["400", "401", "404", "406", "429"]  # 401: a token that is not valid, even on reads
+    # 401: a token that is not valid, even on reads; 503: the database cannot be reached.
+    codes = ["400", "401", "404", "406", "429", "503"]
     if method in WRITE_METHODS:
         codes += ["403", "409"]
     return sorted(codes)

@@ -7,8 +7,26 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import Http404
 
 M = TypeVar("M", bound=models.Model)
+
+
+class RecordGone(Http404):
+    """The record was deleted while this write waited for it (a 404 on every path)."""
+
+
+def model_lock(*, instance: M) -> M:
+    """The stored row of ``instance``, re-read and locked until the transaction ends, so a
+    concurrent update or delete waits for this write instead of racing it (an update of a
+    row deleted meanwhile can never become an insert). Raises :class:`RecordGone` when it no
+    longer exists."""
+    fresh = (
+        type(instance)._base_manager.select_for_update(no_key=True).filter(pk=instance.pk).first()
+    )
+    if fresh is None:
+        raise RecordGone(f"This {instance._meta.verbose_name} no longer exists.")
+    return fresh
 
 
 def _split(instance: models.Model, data: Mapping[str, Any]) -> tuple[dict, dict]:
@@ -49,7 +67,7 @@ def model_update(*, instance: M, fields: Iterable[str], data: Mapping[str, Any])
     touched = [
         field.name for field in instance._meta.concrete_fields if getattr(field, "auto_now", False)
     ]
-    instance.save(update_fields=[*concrete, *touched])
+    instance.save(update_fields=[*concrete, *touched], force_update=True)
     for name, values in related.items():
         getattr(instance, name).set(list(values))
     return instance

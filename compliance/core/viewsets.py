@@ -3,13 +3,17 @@ and JSON errors even when CSV was asked for."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework.exceptions import ValidationError
+from rest_framework import status
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,6 +22,50 @@ from .pagination import EXPORT_ALL
 from .renderers import csv_stream
 
 EXPORT_CHUNK_SIZE = 2000
+# Whole-table exports one server process streams at once; keep it below gunicorn's threads
+# per worker so that other requests always find a free thread.
+EXPORTS_PER_PROCESS: int = getattr(settings, "API_EXPORTS_PER_PROCESS", 2)
+EXPORT_RETRY_AFTER_SECONDS = 30
+_export_slots = threading.BoundedSemaphore(EXPORTS_PER_PROCESS)
+
+
+class ExportsBusy(APIException):
+    """Every export slot of this process is taken: 503 with ``Retry-After``."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "Too many exports are running; retry later."
+    default_code = "exports_busy"
+    wait = EXPORT_RETRY_AFTER_SECONDS
+
+
+class _SlotStream:
+    """An export's chunks; closing it (the server does, finished or not) frees the slot."""
+
+    def __init__(self, chunks: Iterator[str], release: Callable[[], None]) -> None:
+        self._chunks = chunks
+        self._release: Callable[[], None] | None = release
+
+    def __iter__(self) -> _SlotStream:
+        return self
+
+    def __next__(self) -> str:
+        return next(self._chunks)
+
+    def close(self) -> None:
+        close = getattr(self._chunks, "close", None)
+        if close is not None:
+            close()
+        self._free()
+
+    def _free(self) -> None:
+        release, self._release = self._release, None
+        if release is not None:
+            release()
+
+    def __del__(self) -> None:
+        """A response dropped without being closed (an error after the view) frees its slot."""
+        self._free()
+
 
 FORMAT_PARAMETER = OpenApiParameter(
     name="format",
@@ -96,10 +144,20 @@ class ApiViewSetMixin:
             yield serializer.to_representation(obj)
 
     def export_csv(self, queryset: QuerySet) -> StreamingHttpResponse:
-        response = StreamingHttpResponse(
-            csv_stream(self.csv_header() or [], self.export_rows(queryset)),
-            content_type="text/csv; charset=utf-8",
-        )
+        """Stream every row, holding one of the process's export slots until the server
+        closes the response. A failure mid-stream propagates: the server then ends the
+        connection without the final chunk, so the client sees an incomplete transfer."""
+        if not _export_slots.acquire(blocking=False):
+            raise ExportsBusy()
+        try:
+            chunks = csv_stream(self.csv_header() or [], self.export_rows(queryset))
+            response = StreamingHttpResponse(
+                _SlotStream(chunks, _export_slots.release),
+                content_type="text/csv; charset=utf-8",
+            )
+        except BaseException:
+            _export_slots.release()
+            raise
         response["Content-Disposition"] = f'attachment; filename="{self.export_filename}.csv"'
         return response
 

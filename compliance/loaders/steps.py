@@ -230,6 +230,7 @@ class ReferenceLoader:
                         "population": r.integer("population", required=False),
                         "population_year": r.integer("population_year", required=False),
                         "notes": r.text("notes", required=False),
+                        "figures_note": r.text("figures_note", required=False),
                         "source_url": r.url("source_url"),
                     },
                 )

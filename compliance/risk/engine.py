@@ -43,6 +43,7 @@ from .types import (
     Assessment,
     AwardFact,
     Driver,
+    FigureOutOfRange,
     ProgramFact,
     ProgramRisk,
     RiskInputs,
@@ -326,6 +327,11 @@ def figures(
         )
         for aln, row_exposure, row_max, year, kind, approximate in current.programs
     )  # fmt: skip
+    if exposure > w.MAX_FIGURE_USD:
+        raise FigureOutOfRange(
+            f"exposure of ${exposure:,} is above the ${w.MAX_FIGURE_USD:,} that any figure may "
+            "reach: an award on record is out of range"
+        )
     drivers: tuple[Driver, ...] = ()
     if explain:
         state = a.State(

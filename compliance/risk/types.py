@@ -12,6 +12,10 @@ from datetime import date
 from typing import Protocol
 
 
+class FigureOutOfRange(ValueError):
+    """A sum of the records is larger than any figure the engine publishes."""
+
+
 @dataclass(frozen=True, slots=True)
 class ProgramFact:
     """A federal grant program, keyed by its Assistance Listing number (``aln``)."""

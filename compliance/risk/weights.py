@@ -186,6 +186,11 @@ UNKNOWN_PUBLICATION = "end of fiscal year"
 # flagged ``stale_awards``.
 STALE_AWARD_YEARS = 3
 
+# The largest figure the engine publishes: a quadrillion dollars, far above any government's
+# federal money and far below what the bigint money columns hold. A sum above it means a
+# record is out of range; the engine refuses it rather than publish or overflow.
+MAX_FIGURE_USD = 10**15
+
 # --- Score and level ----------------------------------------------------------------------
 
 # Lowest score of each level above "none" (score = 100 x likelihood, 0-100).

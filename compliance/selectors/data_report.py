@@ -1,10 +1,10 @@
 """The data report: what the records lack, listed for editors (``manage.py data_report`` and
 the admin's data report page).
 
-Sections: jurisdictions without a stance; jurisdictions without a figure in scope from a
-recent fiscal year; approximate figures; status changes without a date; USAspending recipients
-that matched no jurisdiction; and how much of the national exposure rests on approximate
-figures.
+Sections: jurisdictions whose recompute failed; jurisdictions without a stance; jurisdictions
+without a figure in scope from a recent fiscal year; approximate figures; status changes
+without a date; USAspending recipients that matched no jurisdiction; and how much of the
+national exposure rests on approximate figures.
 
 That share is read from each jurisdiction's latest recorded assessment, program by program:
 a program row of an assessment is flagged ``approximate`` exactly when a figure its exposure
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Generic, TypeVar
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
@@ -49,6 +49,32 @@ class JurisdictionRow:
     name: str
     state: str
     kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class GapRow:
+    """A jurisdiction without a recent figure, and what the records say of why."""
+
+    id: int
+    slug: str
+    name: str
+    state: str
+    kind: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class FailedRow:
+    """A jurisdiction whose last recompute failed: it keeps its last figures, marked stale."""
+
+    id: int
+    slug: str
+    name: str
+    state: str
+    kind: str
+    failures: int
+    failed_at: datetime | None
+    error: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +120,9 @@ class ApproximateExposure:
 @dataclass(frozen=True, slots=True)
 class DataReport:
     since_fiscal_year: int
+    failed_recomputes: Section[FailedRow]
     without_stance: Section[JurisdictionRow]
-    without_recent_figure: Section[JurisdictionRow]
+    without_recent_figure: Section[GapRow]
     approximate_figures: Section[FigureRow]
     undated_statuses: Section[StatusRow]
     unmatched_recipients: UnmatchedRecipients
@@ -105,6 +132,11 @@ class DataReport:
 def _section(queryset: QuerySet, limit: int | None, row: Callable[..., Row]) -> Section[Row]:
     rows = queryset if limit is None else queryset[:limit]
     return Section(count=queryset.count(), rows=[row(*values) for values in rows])
+
+
+def jurisdictions_recompute_failed() -> QuerySet[Jurisdiction]:
+    """Jurisdictions whose last recompute failed (the sweep retries them with backoff)."""
+    return Jurisdiction.objects.filter(risk_failures__gt=0).order_by("-risk_failed_at", "pk")
 
 
 def jurisdictions_without_stance() -> QuerySet[Jurisdiction]:
@@ -188,6 +220,13 @@ def data_report_read(
     jurisdiction_columns = ("pk", "slug", "name", "state", "kind")
     return DataReport(
         since_fiscal_year=since_fiscal_year,
+        failed_recomputes=_section(
+            jurisdictions_recompute_failed().values_list(
+                *jurisdiction_columns, "risk_failures", "risk_failed_at", "risk_error"
+            ),
+            limit,
+            FailedRow,
+        ),
         without_stance=_section(
             jurisdictions_without_stance().values_list(*jurisdiction_columns),
             limit,
@@ -195,10 +234,10 @@ def data_report_read(
         ),
         without_recent_figure=_section(
             jurisdictions_without_recent_figure(since_fiscal_year=since_fiscal_year).values_list(
-                *jurisdiction_columns
+                *jurisdiction_columns, "figures_note"
             ),
             limit,
-            JurisdictionRow,
+            GapRow,
         ),
         approximate_figures=_section(
             grant_awards_approximate().values_list(

@@ -55,6 +55,9 @@ UPDATE jurisdictions_jurisdiction AS j SET
     stance_since = v.stance_since,
     risk_stale = false,
     risk_stale_since = NULL,
+    risk_failures = 0,
+    risk_failed_at = NULL,
+    risk_error = '',
     timeline_stale_from = CASE WHEN v.timeline_done THEN NULL ELSE j.timeline_stale_from END
 FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[],
             %s::int[], %s::varchar[], %s::varchar[], %s::varchar[], %s::date[], %s::bool[])
@@ -71,7 +74,7 @@ WHERE j.id = v.id
 """
 _LOCK_SQL = (
     "SELECT id, risk_generation, state, kind FROM jurisdictions_jurisdiction "
-    "WHERE id = ANY(%s) ORDER BY id FOR UPDATE"
+    "WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE"
 )
 _LATEST_SQL = """
 SELECT DISTINCT ON (jurisdiction_id) jurisdiction_id, fingerprint
@@ -168,6 +171,7 @@ def _persist_portable(
                 "risk_level": a.level, "data_gaps": gaps_text(a.data_gaps),
                 "risk_computed_at": computed_at, "stance": r.stance,
                 "stance_since": r.stance_since, "risk_stale": False, "risk_stale_since": None,
+                "risk_failures": 0, "risk_failed_at": None, "risk_error": "",
             }  # fmt: skip
             if r.timeline_from is not None:
                 fields["timeline_stale_from"] = None

@@ -17,8 +17,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
-from django.db import connection, connections
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, connections
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
@@ -71,6 +72,47 @@ class RecordSummary:
     history_rows: int = 0
     timelines: int = 0
     seconds: float = 0.0
+    failed: int = 0
+
+
+# Errors of the database connection itself: the whole job waits and retries (an outage), where
+# any other error is one jurisdiction's and stops only that one.
+OUTAGE_ERRORS = (OperationalError, InterfaceError)
+
+
+def risk_failure_record(*, jurisdiction_id: int, error: BaseException) -> None:
+    """Log a jurisdiction whose recompute failed as a defect and note it on the row (the data
+    report lists it; the sweep retries it with backoff). It stays stale: its figures are those
+    of its last successful recompute, and the pages say they are out of date."""
+    logger.error(
+        "Recompute of jurisdiction %s failed; it stays stale and is retried later",
+        jurisdiction_id,
+        exc_info=error,
+    )
+    message = f"{type(error).__name__}: {error}"[:500]
+    Jurisdiction.objects.filter(pk=jurisdiction_id).update(
+        risk_failures=F("risk_failures") + 1,
+        risk_failed_at=timezone.now(),
+        risk_error=message,
+        risk_stale=True,
+        risk_stale_since=Coalesce(F("risk_stale_since"), Value(timezone.now())),
+    )
+
+
+def risk_assessments_record_each(*, jurisdiction_ids: Sequence[int]) -> list[int]:
+    """Recompute each jurisdiction on its own (the Celery job): one that fails is logged and
+    noted, and the others are recomputed all the same. A database outage stops the whole list
+    (the job retries it). Returns the ids that failed."""
+    failed: list[int] = []
+    for jurisdiction_id in jurisdiction_ids:
+        try:
+            risk_assessment_record(jurisdiction_id=jurisdiction_id)
+        except OUTAGE_ERRORS:
+            raise
+        except Exception as error:
+            risk_failure_record(jurisdiction_id=jurisdiction_id, error=error)
+            failed.append(jurisdiction_id)
+    return failed
 
 
 def _compute(
@@ -190,13 +232,38 @@ def risk_assessments_record_many(
     computed_at = timezone.now()
     pending: list[Computed] = []
 
-    def flush() -> None:
-        summary.history_rows += len(persist(pending, computed_at=computed_at)[0])
-        summary.computed += len(pending)
-        summary.timelines += sum(1 for r in pending if r.timeline_from is not None)
+    failures: dict[int, BaseException] = {}
+
+    def flush(done: int) -> None:
+        try:
+            written = persist(pending, computed_at=computed_at)[0]
+        except OUTAGE_ERRORS:
+            raise
+        except DatabaseError:
+            # One result the database refuses must not cost the others: write them one by one.
+            written = {}
+            for result in pending:
+                try:
+                    written.update(persist([result], computed_at=computed_at)[0])
+                except OUTAGE_ERRORS:
+                    raise
+                except DatabaseError as error:
+                    failures[result.jurisdiction_id] = error
+        stored = [r for r in pending if r.jurisdiction_id not in failures]
+        summary.history_rows += len(written)
+        summary.computed += len(stored)
+        summary.timelines += sum(1 for r in stored if r.timeline_from is not None)
         if progress:
-            progress(len(pending))
+            progress(done)
         pending.clear()
+
+    def compute_one(pk: int, make: Callable[[], Computed]) -> None:
+        try:
+            pending.append(make())
+        except OUTAGE_ERRORS:
+            raise
+        except Exception as error:
+            failures[pk] = error
 
     ids = sorted(pk for pk in all_inputs if pk in seen)
     for offset in range(0, len(ids), batch_size):
@@ -207,22 +274,25 @@ def risk_assessments_record_many(
         for pk in chunk:
             inputs = all_inputs.pop(pk)
             if pk in full:
-                pending.append(
-                    _compute(full[pk], seen[pk][0], as_of, timeline_from=starts[pk],
-                             before=before.get(pk))
-                )  # fmt: skip
+                compute_one(pk, partial(
+                    _compute, full[pk], seen[pk][0], as_of, timeline_from=starts[pk],
+                    before=before.get(pk),
+                ))  # fmt: skip
             else:
-                pending.append(_compute(inputs, seen[pk][0], as_of))
-        flush()
+                compute_one(pk, partial(_compute, inputs, seen[pk][0], as_of))
+        flush(len(chunk))
+    for pk, error in failures.items():
+        risk_failure_record(jurisdiction_id=pk, error=error)
+    summary.failed = len(failures)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _record_part(jurisdiction_ids: list[int]) -> tuple[int, int, int]:
+def _record_part(jurisdiction_ids: list[int]) -> tuple[int, int, int, int]:
     """One forked process's share of a parallel recompute, on its own connection."""
     try:
         part = risk_assessments_record_many(jurisdiction_ids=jurisdiction_ids)
-        return part.computed, part.history_rows, part.timelines
+        return part.computed, part.history_rows, part.timelines, part.failed
     finally:
         connections.close_all()
 
@@ -257,12 +327,13 @@ def risk_assessments_record_parallel(
     connections.close_all()  # a forked process must never share the parent's connection
     summary = RecordSummary()
     with multiprocessing.get_context("fork").Pool(processes) as pool:
-        for computed, history_rows, timelines in pool.imap_unordered(_record_part, parts):
+        for computed, history_rows, timelines, failed in pool.imap_unordered(_record_part, parts):
             summary.computed += computed
             summary.history_rows += history_rows
             summary.timelines += timelines
+            summary.failed += failed
             if progress:
-                progress(computed)
+                progress(computed + failed)
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -19,7 +19,7 @@ from compliance.core.csv_import import (
     imported_rows_create,
     line_errors,
 )
-from compliance.core.services import model_update
+from compliance.core.services import model_lock, model_update
 from compliance.models import ActionBlock, FederalAction, FederalActionStatus, Statement
 from compliance.risk import status_on
 from compliance.risk.types import ActionFact, StatusChange
@@ -28,6 +28,7 @@ from jurisdictions.choices import DatePrecision
 from jurisdictions.models import Jurisdiction, Official
 
 from .stale import jurisdictions_mark_stale
+from .writes import record_write
 
 STATEMENT_FIELDS = (
     "jurisdiction", "official", "speaker", "speaker_role", "said_on", "date_precision",
@@ -47,7 +48,7 @@ STATUS_CHANGE_FIELDS = (
 # --- Statements -----------------------------------------------------------------------------
 
 
-@transaction.atomic
+@record_write
 def statement_create(*, statement: Statement) -> Statement:
     """Validate and save a new statement; its jurisdiction goes stale (save signal)."""
     statement.full_clean()
@@ -55,22 +56,23 @@ def statement_create(*, statement: Statement) -> Statement:
     return statement
 
 
-@transaction.atomic
+@record_write
 def statement_update(*, statement: Statement, data: Mapping[str, Any]) -> Statement:
-    """Change the given fields; both the old and the new jurisdiction go stale."""
-    return model_update(instance=statement, fields=STATEMENT_FIELDS, data=data)
+    """Change the given fields of the stored (locked) row; both the old and the new
+    jurisdiction go stale."""
+    return model_update(instance=model_lock(instance=statement), fields=STATEMENT_FIELDS, data=data)
 
 
-@transaction.atomic
+@record_write
 def statement_delete(*, statement: Statement) -> None:
     """Delete a statement; its jurisdiction goes stale (delete signal)."""
-    statement.delete()
+    model_lock(instance=statement).delete()
 
 
 # --- Federal actions ------------------------------------------------------------------------
 
 
-@transaction.atomic
+@record_write
 def federal_action_create(
     *,
     action: FederalAction,
@@ -93,13 +95,14 @@ def federal_action_create(
     return action
 
 
-@transaction.atomic
+@record_write
 def federal_action_update(*, action: FederalAction, data: Mapping[str, Any]) -> FederalAction:
-    """Change the given fields; ``targets``, ``programs``, ``status_changes`` and ``blocks``
-    replace the whole sets when given."""
+    """Change the given fields of the stored (locked) row; ``targets``, ``programs``,
+    ``status_changes`` and ``blocks`` replace the whole sets when given."""
     data = dict(data)
     changes, blocks = data.pop("status_changes", None), data.pop("blocks", None)
-    action = model_update(instance=action, fields=FEDERAL_ACTION_FIELDS, data=data)
+    action = model_update(instance=model_lock(instance=action), fields=FEDERAL_ACTION_FIELDS,
+                          data=data)  # fmt: skip
     if changes is not None:
         federal_action_statuses_set(action=action, changes=changes)
     elif "issued_on" in data:
@@ -210,10 +213,10 @@ def _forget_prefetched(instance: Any, name: str) -> None:
     getattr(instance, "_prefetched_objects_cache", {}).pop(name, None)
 
 
-@transaction.atomic
+@record_write
 def federal_action_delete(*, action: FederalAction) -> None:
     """Delete an action; everyone it reached goes stale (collected before the rows go)."""
-    action.delete()
+    model_lock(instance=action).delete()
 
 
 # --- CSV import of statements ---------------------------------------------------------------

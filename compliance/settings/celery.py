@@ -30,16 +30,22 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
-# Time limits stay far below the visibility timeout, so a running task is never handed
-# to a second worker because Redis thought it was lost.
+# Time limits and the longest retry countdown (120 s) stay below the visibility timeout, so a
+# running or waiting task is never handed to a second worker because Redis thought it lost. A
+# task of a killed worker comes back after it; long before that, the sweep re-queues every
+# jurisdiction left stale past its grace period.
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
     "max_retries": 2,
     "interval_start": 0,
     "interval_step": 0.5,
     "interval_max": 1,
+    # A broker that is down or hung (no reply on an open connection) fails a publish within
+    # seconds instead of never; the read timeout stays above the worker's 1 s BRPOP poll.
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
 }
 # Publishing must not hang a web request when the broker is down.
 CELERY_TASK_PUBLISH_RETRY = True
@@ -63,5 +69,10 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-all-jurisdictions": {
         "task": "compliance.tasks.refresh_all_jurisdictions_task",
         "schedule": crontab(hour=RISK_REFRESH_HOUR_UTC, minute=15),
+    },
+    # Stored figures against a fresh computation, before the refresh rewrites them.
+    "verify-risk": {
+        "task": "compliance.tasks.verify_risk_task",
+        "schedule": crontab(hour=RISK_REFRESH_HOUR_UTC, minute=0),
     },
 }

@@ -40,9 +40,15 @@ def test_recompute_task_retries_only_transient_database_errors() -> None:
     assert task.acks_late is True
     assert task.ignore_result is True
     assert set(task.autoretry_for) == {OperationalError, InterfaceError}
-    assert task.max_retries == 5
-    assert task.retry_backoff
-    assert task.retry_jitter
+    # 2, 4, 8 ... s apart, at most 120 s: the first retry never comes at once, and a short
+    # outage (a 12 s database stop) uses a few of the retries, not all of them.
+    assert task.retry_backoff == 2
+    assert task.retry_backoff_max == 120
+    assert task.retry_jitter is False
+    countdowns = [min(2 * 2**n, 120) for n in range(task.max_retries)]
+    assert countdowns[0] >= 2
+    assert sum(countdowns[:3]) >= 12
+    assert sum(countdowns) >= 30 * 60
 
 
 def test_beat_sweeps_stale_jurisdictions() -> None:

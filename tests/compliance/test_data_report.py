@@ -209,3 +209,17 @@ def test_analysts_may_view_the_import_provenance(client, analyst_user, dataset) 
     assert listing.status_code == 200
     assert b"TEST_TX_1" in listing.content
     assert client.get(reverse("admin:grants_usaspendingfile_add")).status_code == 403
+
+
+def test_every_reference_jurisdiction_has_a_recent_figure_or_says_why() -> None:
+    """With the bundled reference data: a jurisdiction without a figure from FY2022 on says
+    what was searched, and the report prints it."""
+    call_command("load_reference_data", stdout=io.StringIO())
+    report = data_report_read(limit=None)
+    assert report.without_recent_figure.count < 40
+    silent = [g.name for g in report.without_recent_figure.rows if not g.note.strip()]
+    assert silent == []
+    out = io.StringIO()
+    call_command("data_report", "--limit", "0", stdout=out)
+    assert "why: " in out.getvalue()
+    assert "no reason recorded" not in out.getvalue()

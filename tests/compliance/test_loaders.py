@@ -26,8 +26,8 @@ EXPECTED = {
     FederalAction: 77,
     FederalActionStatus: 29,
     ActionBlock: 34,
-    GrantAward: 121,
-    GrantAwardShare: 14,
+    GrantAward: 150,
+    GrantAwardShare: 15,
 }
 
 
@@ -83,7 +83,10 @@ def test_loads_the_reference_dataset_with_sources_and_derived_ids() -> None:
 
     # Budget-wide figures are kept without a program; grant figures link theirs.
     assert GrantAward.objects.filter(program__isnull=True).count() == 10
-    assert GrantAward.objects.filter(program__aln="16.738").count() == 86
+    assert GrantAward.objects.filter(program__aln="16.738").count() == 95
+    assert GrantAward.objects.filter(program__aln="14.218").count() == 29
+    # A jurisdiction without a recent figure says why (the data report shows it).
+    assert "joint" in Jurisdiction.objects.get(slug="berkeley-ca").figures_note.lower()
     # Statuses are dated: enjoined, in effect again when the nationwide injunction was lifted
     # (the plaintiffs' own injunctions stand, as blocks), rescinded.
     changes = sorted((str(c.on), c.status) for c in eo.status_changes.select_related("caused_by"))

@@ -14,6 +14,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.serializers import BaseSerializer
 
 from compliance.api.serializers.records import FederalActionSerializer, StatementSerializer
+from compliance.core.services import RecordGone
 from compliance.core.viewsets import FORMAT_PARAMETER, ApiViewSetMixin
 from compliance.filters import FederalActionFilterSet, StatementFilterSet
 from compliance.models import ActionBlock, FederalAction, FederalActionStatus, Statement
@@ -136,13 +137,21 @@ class FederalActionViewSet(WritableViewSet):
             name: data.pop(name, ()) for name in ("targets", "programs", "status_changes", "blocks")
         }
         action = records.federal_action_create(action=FederalAction(**data), **relations)
-        serializer.instance = self.get_queryset().get(pk=action.pk)
+        serializer.instance = self._written(action.pk)
 
     def perform_update(self, serializer: BaseSerializer) -> None:
         updated = records.federal_action_update(
             action=cast(FederalAction, serializer.instance), data=serializer.validated_data
         )
-        serializer.instance = self.get_queryset().get(pk=updated.pk)
+        serializer.instance = self._written(updated.pk)
+
+    def _written(self, pk: int) -> FederalAction:
+        """The action as just written, read again with what the list shows; gone only if
+        a delete committed in between (a 404, as for any deleted record)."""
+        action = self.get_queryset().filter(pk=pk).first()
+        if action is None:
+            raise RecordGone("This federal action was deleted meanwhile.")
+        return action
 
     def perform_destroy(self, instance: FederalAction) -> None:
         records.federal_action_delete(action=instance)

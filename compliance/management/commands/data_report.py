@@ -55,17 +55,24 @@ class Command(BaseCommand):
             more = f" (first {shown} listed)" if shown < count else ""
             write(f"\n{title}: {count:,}{more}")
 
+        failed = report.failed_recomputes
+        heading("Jurisdictions whose recompute failed", failed.count, len(failed.rows))
+        for bad in failed.rows:
+            when = f"{bad.failed_at:%Y-%m-%d %H:%M} UTC" if bad.failed_at else "unknown time"
+            write(f"  {bad.name}, {bad.state} ({bad.kind}) {bad.slug}: {bad.failures} "
+                  f"failure(s), last {when}: {bad.error}")  # fmt: skip
         section = report.without_stance
         heading("Jurisdictions without a stance", section.count, len(section.rows))
         for j in section.rows:
             write(f"  {j.name}, {j.state} ({j.kind}) {j.slug}")
-        section = report.without_recent_figure
+        gaps = report.without_recent_figure
         heading(
             f"Jurisdictions without a figure from FY{report.since_fiscal_year} on",
-            section.count, len(section.rows),
+            gaps.count, len(gaps.rows),
         )  # fmt: skip
-        for j in section.rows:
-            write(f"  {j.name}, {j.state} ({j.kind}) {j.slug}")
+        for g in gaps.rows:
+            write(f"  {g.name}, {g.state} ({g.kind}) {g.slug}")
+            write(f"    why: {g.note or 'no reason recorded (fill in figures_note)'}")
         figures = report.approximate_figures
         heading("Approximate figures", figures.count, len(figures.rows))
         for f in figures.rows:

@@ -87,3 +87,8 @@ class Command(BaseCommand):
             f"{summary.history_rows:,} new history rows; peak memory {peak_mb:.0f} MB "
             "(largest process)."
         ))  # fmt: skip
+        if summary.failed:
+            raise CommandError(
+                f"{summary.failed:,} jurisdictions could not be recomputed (every other one "
+                "was); they stay stale and `manage.py data_report` lists them with the error."
+            )
