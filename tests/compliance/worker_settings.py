@@ -17,3 +17,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": 1,
     "unacked_restore_throttle": 1,
 }
+# A fault test reaches PostgreSQL through a proxy of its own, whose stop is the outage.
+if os.environ.get("FAULTS_DATABASE_PORT"):
+    DATABASES["default"]["HOST"] = "127.0.0.1"
+    DATABASES["default"]["PORT"] = os.environ["FAULTS_DATABASE_PORT"]

@@ -3,6 +3,7 @@ against the services a test gives it (its own Redis, a proxy in front of Postgre
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
 import sys
@@ -14,19 +15,15 @@ from typing import Any
 
 import pytest
 import requests
+from django.db import connection
+from rest_framework.authtoken.models import Token
 
-from tests.helpers import ROOT, process_env
+from tests.faults.services import OwnRedis, TcpProxy, free_port
+from tests.helpers import ROOT, process_env, require_service
 
 STARTUP_SECONDS = 60
 # Each request of a fault test must be answered within this many seconds.
 LATENCY_BUDGET = 1.0
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -113,3 +110,26 @@ def start_server(transactional_db, tmp_path: Path) -> Iterator[Callable[..., Ser
         server.stop()
     for server in servers:
         print(server.log_text()[-4000:], file=sys.stderr)
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
+    require_service("redis-server", shutil.which("redis-server") is not None, "install Redis")
+    server = OwnRedis(tmp_path)
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def proxy() -> Iterator[TcpProxy]:
+    settings = connection.settings_dict
+    proxy = TcpProxy((settings["HOST"] or "127.0.0.1", int(settings["PORT"] or 5432)))
+    proxy.start()
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture
+def editor_token(editor_user) -> str:
+    token, _ = Token.objects.get_or_create(user=editor_user)
+    return token.key

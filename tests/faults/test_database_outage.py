@@ -7,97 +7,20 @@ proxy (its listening socket and every connection through it) is the outage.
 
 from __future__ import annotations
 
-import contextlib
-import select
-import socket
-import threading
 from collections.abc import Iterator
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError
 
 from compliance.core.exceptions import api_aware_server_error
 from jurisdictions.models import Jurisdiction
-from tests.faults.conftest import LATENCY_BUDGET, free_port
+from tests.faults.conftest import LATENCY_BUDGET
+from tests.faults.services import TcpProxy
 from tests.helpers import exposed_city, purge_broker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SLUG = "gotham-ny"
-
-
-class TcpProxy:
-    """Forwards 127.0.0.1:<port> to PostgreSQL, a thread per direction of each connection."""
-
-    def __init__(self, upstream: tuple[str, int]) -> None:
-        self.upstream = upstream
-        self.port = free_port()
-        self._listener: socket.socket | None = None
-        self._sockets: set[socket.socket] = set()
-        self._lock = threading.Lock()
-        self._stopped = threading.Event()
-
-    def start(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen(64)
-        self._listener = listener
-        self._stopped = threading.Event()
-        threading.Thread(target=self._accept, args=(listener, self._stopped), daemon=True).start()
-
-    def stop(self) -> None:
-        """Close the listening socket and every connection through the proxy."""
-        self._stopped.set()
-        if self._listener is not None:
-            self._listener.close()
-            self._listener = None
-        with self._lock:
-            sockets, self._sockets = self._sockets, set()
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
-
-    def _accept(self, listener: socket.socket, stopped: threading.Event) -> None:
-        while not stopped.is_set():
-            try:
-                ready, _, _ = select.select([listener], [], [], 0.1)
-                if not ready:
-                    continue
-                client, _ = listener.accept()
-            except (OSError, ValueError):
-                return
-            try:
-                server = socket.create_connection(self.upstream, timeout=2)
-            except OSError:
-                client.close()
-                continue
-            server.settimeout(None)
-            with self._lock:
-                self._sockets.update((client, server))
-            for source, target in ((client, server), (server, client)):
-                threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
-
-    def _pump(self, source: socket.socket, target: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                target.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for sock in (source, target):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-
-
-@pytest.fixture
-def proxy() -> Iterator[TcpProxy]:
-    settings = connection.settings_dict
-    proxy = TcpProxy((settings["HOST"] or "127.0.0.1", int(settings["PORT"] or 5432)))
-    proxy.start()
-    yield proxy
-    proxy.stop()
 
 
 @pytest.fixture

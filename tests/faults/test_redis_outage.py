@@ -9,21 +9,16 @@ dashboard answers 200, each within about a second.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import signal
-import subprocess
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import redis
-from rest_framework.authtoken.models import Token
 
 from compliance.models import Statement
 from jurisdictions.models import Jurisdiction
-from tests.faults.conftest import LATENCY_BUDGET, Server, free_port
-from tests.helpers import exposed_city, purge_broker, require_service
+from tests.faults.conftest import LATENCY_BUDGET, Server
+from tests.faults.services import OwnRedis
+from tests.helpers import exposed_city, purge_broker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,50 +26,6 @@ SLUG = "gotham-ny"
 # A write with Redis hung waits for the cache's and the broker's read timeouts (0.5 s and 2 s,
 # with the publish retries): seconds, never the client's patience.
 HUNG_WRITE_BUDGET = 12.0
-
-
-class OwnRedis:
-    """``redis-server`` on a free port, without persistence."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process = subprocess.Popen(
-            [
-                "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", str(workdir),
-            ],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        self.client = redis.Redis.from_url(self.url, socket_timeout=1)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                if self.client.ping():
-                    return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
-    require_service("redis-server", shutil.which("redis-server") is not None, "install Redis")
-    server = OwnRedis(tmp_path)
-    yield server
-    server.kill()
-
-
-@pytest.fixture
-def editor_token(editor_user) -> str:
-    token, _ = Token.objects.get_or_create(user=editor_user)
-    return token.key
 
 
 @pytest.fixture
