@@ -27,14 +27,18 @@ def jurisdiction_rows_lock(*, jurisdiction_ids: Sequence[int]) -> None:
             cursor.execute(_LOCK_SQL, [sorted(jurisdiction_ids)])
 
 
-def jurisdiction_rows_mark(*, jurisdiction_ids: Sequence[int], since: date | None = None) -> int:
-    """Lock, then mark stale in one UPDATE: bump the generation, keep the moment the figures
-    first went stale, and move the timeline's stale start back to ``since`` (to its beginning
-    when not given). Returns the number of rows marked."""
+def jurisdiction_rows_mark(
+    *, jurisdiction_ids: Sequence[int], since: date | None = None, locked: bool = False
+) -> int:
+    """Lock (unless the caller already holds the locks), then mark stale in one UPDATE: bump
+    the generation, keep the moment the figures first went stale, and move the timeline's
+    stale start back to ``since`` (to its beginning when not given). Returns the number of
+    rows marked."""
     ids = sorted(set(jurisdiction_ids))
     if not ids:
         return 0
-    jurisdiction_rows_lock(jurisdiction_ids=ids)
+    if not locked:
+        jurisdiction_rows_lock(jurisdiction_ids=ids)
     start = Value(since or EARLIEST)
     return Jurisdiction.objects.filter(pk__in=ids).update(
         risk_stale=True,

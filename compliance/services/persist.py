@@ -83,6 +83,21 @@ ORDER BY jurisdiction_id, computed_at DESC, id DESC
 """
 
 
+def fingerprints_latest(jurisdiction_ids: Sequence[int]) -> dict[int, str]:
+    """The fingerprint of each jurisdiction's latest assessment (one query)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_LATEST_SQL, [list(jurisdiction_ids)])
+            return dict(cursor.fetchall())
+    found: dict[int, str] = {}
+    rows = RiskAssessment.objects.filter(jurisdiction_id__in=list(jurisdiction_ids))
+    for pk, fingerprint in rows.order_by("computed_at", "id").values_list(
+        "jurisdiction_id", "fingerprint"
+    ):
+        found[pk] = fingerprint  # the latest wins
+    return found
+
+
 def persist(
     results: Sequence[Computed], *, computed_at: datetime
 ) -> tuple[dict[int, Any], dict[int, RiskAssessment]]:
@@ -120,8 +135,7 @@ def persist(
             if row is not None and row.fingerprint == results[0].fingerprint:
                 unchanged[row.jurisdiction_id] = row
         else:
-            cursor.execute(_LATEST_SQL, [[r.jurisdiction_id for r in results]])
-            latest = dict(cursor.fetchall())
+            latest = fingerprints_latest([r.jurisdiction_id for r in results])
         changed = [r for r in results if latest.get(r.jurisdiction_id) != r.fingerprint]
         written = _history_insert(changed, computed_at=computed_at)
         _timelines_write(results, {pk: value[1:] for pk, value in locked.items()})

@@ -58,8 +58,8 @@ def jurisdictions_mark_stale(
     return _mark(ids, since=since, enqueue=enqueue)
 
 
-def _mark(ids: list[int], *, since: date | None, enqueue: bool) -> int:
-    marked = jurisdiction_rows_mark(jurisdiction_ids=ids, since=since)
+def _mark(ids: list[int], *, since: date | None, enqueue: bool, locked: bool = False) -> int:
+    marked = jurisdiction_rows_mark(jurisdiction_ids=ids, since=since, locked=locked)
     deferred = _deferred.get()
     if deferred is not None:
         deferred.update(ids)
@@ -90,4 +90,4 @@ def stale_marks_collected() -> Iterator[dict[int, date]]:
         return
     jurisdiction_rows_lock(jurisdiction_ids=sorted(collected))  # all at once, in id order
     for day, day_ids in sorted(by_date.items()):
-        _mark(day_ids, since=None if day == EARLIEST else day, enqueue=True)
+        _mark(day_ids, since=None if day == EARLIEST else day, enqueue=True, locked=True)

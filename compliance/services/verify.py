@@ -16,26 +16,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import connection
-
-from compliance.models import RiskAssessment
 from compliance.risk import assess
 from compliance.selectors.inputs import risk_inputs_for_many
 from jurisdictions.models import Jurisdiction
 
 from .marks import jurisdiction_rows_mark
-from .persist import gaps_text
+from .persist import fingerprints_latest, gaps_text
 from .recompute import risk_fingerprint
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 2_000
-
-_LATEST_SQL = """
-SELECT DISTINCT ON (jurisdiction_id) jurisdiction_id, fingerprint
-FROM compliance_riskassessment WHERE jurisdiction_id = ANY(%s)
-ORDER BY jurisdiction_id, computed_at DESC, id DESC
-"""
 
 
 @dataclass(slots=True)
@@ -45,18 +36,6 @@ class VerifySummary:
     checked: int = 0
     differing: dict[int, str] = field(default_factory=dict)
     seconds: float = 0.0
-
-
-def _latest_fingerprints(ids: Sequence[int]) -> dict[int, str]:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(_LATEST_SQL, [list(ids)])
-            return dict(cursor.fetchall())
-    found: dict[int, str] = {}
-    rows = RiskAssessment.objects.filter(jurisdiction_id__in=ids).order_by("computed_at", "id")
-    for jurisdiction_id, fingerprint in rows.values_list("jurisdiction_id", "fingerprint"):
-        found[jurisdiction_id] = fingerprint
-    return found
 
 
 def risk_verify(
@@ -78,7 +57,7 @@ def risk_verify(
     ids = sorted(stored)
     for offset in range(0, len(ids), batch_size):
         chunk = ids[offset : offset + batch_size]
-        latest = _latest_fingerprints(chunk)
+        latest = fingerprints_latest(chunk)
         by_day: dict[date, list[int]] = defaultdict(list)
         for pk in chunk:
             by_day[stored[pk][1].date()].append(pk)
