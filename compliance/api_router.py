@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from compliance.api.views.alerts import SubscriptionViewSet
 from compliance.api.views.jurisdictions import JurisdictionRiskViewSet
 from compliance.api.views.records import FederalActionViewSet, StatementViewSet
 from compliance.api.views.timeline import NationalTimelineViewSet
@@ -15,6 +16,7 @@ router.register("statements", StatementViewSet, basename="statement")
 router.register("federal-actions", FederalActionViewSet, basename="federal-action")
 router.register("grant-programs", GrantProgramViewSet, basename="grant-program")
 router.register("grant-awards", GrantAwardViewSet, basename="grant-award")
+router.register("subscriptions", SubscriptionViewSet, basename="subscription")
 router.register("timeline", NationalTimelineViewSet, basename="timeline")
 
 urlpatterns = router.urls

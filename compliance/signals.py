@@ -23,7 +23,9 @@ from jurisdictions.models import Jurisdiction, PolicyStance
 from .models import ActionBlock, FederalAction, FederalActionStatus, Statement
 from .risk.timeline import figure_usable_on
 from .selectors.reach import jurisdiction_ids_reachable, jurisdiction_ids_reached_by_action
+from .services.alerts import alerts_written
 from .services.stale import jurisdictions_mark_stale
+from .tasks import alerts_dispatch_enqueue
 
 _OLD = "_risk_old"  # what a record was before its save: (jurisdiction ids, date)
 _REACHED = "_risk_reached"  # who an action reached before its rows go: (ids, date)
@@ -283,3 +285,12 @@ def mark_stale_on_jurisdiction_save(sender: type, instance: Jurisdiction, **kwar
     if kwargs.get("raw") or kwargs.get("created"):
         return
     jurisdictions_mark_stale(jurisdiction_ids=[instance.pk])
+
+
+# --- Alerts ---------------------------------------------------------------------------------
+
+
+@receiver(alerts_written)
+def alerts_dispatch_after_commit(sender: Any, **kwargs: Any) -> None:
+    """Deliveries were written and committed: queue a dispatch."""
+    alerts_dispatch_enqueue()

@@ -20,6 +20,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from .selectors.stale import jurisdiction_ids_due, jurisdiction_ids_stale
+from .services.delivery import alerts_digest_send, alerts_dispatch
 from .services.recompute import risk_assessments_record_each, risk_refresh_all
 from .services.verify import risk_verify
 
@@ -175,3 +176,53 @@ def sweep_stale_jurisdictions_task(after_id: int = 0) -> int:
     if len(ids) == SWEEP_BATCH_SIZE:
         sweep_stale_jurisdictions_task.apply_async(kwargs={"after_id": ids[-1]})
     return queued
+
+
+# --- Alerts ---------------------------------------------------------------------------------
+
+_DISPATCH_KEY = "alerts:dispatch"
+# A retry due within this many seconds is dispatched by a delayed job; later ones by beat.
+DISPATCH_FOLLOW_UP_SECONDS = 120
+
+
+def alerts_dispatch_enqueue(*, countdown: float = 0) -> bool:
+    """Queue one dispatch of the alert outbox unless one is already waiting. Never raises:
+    with the broker down, beat's periodic dispatch sends the deliveries later."""
+    try:
+        if not cache.add(_DISPATCH_KEY, 1, timeout=int(countdown) + QUEUE_KEY_MARGIN_SECONDS):
+            return False
+    except Exception:
+        logger.exception("Alert dispatch coalescing unavailable; queueing anyway")
+    try:
+        alerts_dispatch_task.apply_async(countdown=countdown)
+    except Exception:
+        logger.exception("Could not queue an alert dispatch; beat will run one")
+        try:
+            cache.delete(_DISPATCH_KEY)
+        except Exception:
+            logger.exception("Could not clear the alert dispatch key")
+        return False
+    return True
+
+
+@shared_task(acks_late=True, ignore_result=True, **OUTAGE_RETRY)
+def alerts_dispatch_task() -> int:
+    """Send the due alert deliveries; when a retry is due soon, queue the next dispatch for
+    then. Returns the deliveries sent."""
+    try:
+        cache.delete(_DISPATCH_KEY)
+    except Exception:
+        logger.exception("Could not clear the alert dispatch key")
+    summary = alerts_dispatch()
+    if summary.sent or summary.failed or summary.skipped:
+        logger.info("Alerts: %d sent, %d failed attempts, %d skipped",
+                    summary.sent, summary.failed, summary.skipped)  # fmt: skip
+    if summary.next_due_in is not None and summary.next_due_in <= DISPATCH_FOLLOW_UP_SECONDS:
+        alerts_dispatch_enqueue(countdown=summary.next_due_in)
+    return summary.sent
+
+
+@shared_task(acks_late=True, ignore_result=True, **OUTAGE_RETRY)
+def alerts_digest_task() -> int:
+    """Send the daily digests. Returns the emails sent."""
+    return alerts_digest_send()

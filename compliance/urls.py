@@ -20,6 +20,7 @@ urlpatterns = [
         ),
         name="api-redoc",
     ),
+    path("alerts/", include("compliance.dashboard.alerts_urls")),
     path("", include("compliance.dashboard.urls")),
 ]
 

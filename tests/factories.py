@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from factory.django import DjangoModelFactory
 
 from compliance.choices import ActionEffect, ActionKind, StatementPosition
-from compliance.models import FederalAction, RiskAssessment, Statement
+from compliance.models import FederalAction, RiskAssessment, Statement, Subscription
 from grants.choices import Agency, FigureKind
 from grants.models import GrantAward, GrantProgram
 from jurisdictions.choices import (
@@ -162,3 +162,13 @@ class RiskAssessmentFactory(DjangoModelFactory[RiskAssessment]):
     level = "elevated"
     stance = "sanctuary"
     fingerprint = factory.Sequence(lambda n: f"fp{n}")
+
+
+class SubscriptionFactory(DjangoModelFactory[Subscription]):
+    class Meta:
+        model = Subscription
+
+    user = factory.SubFactory(UserFactory)
+    kind = Subscription.Kind.JURISDICTION
+    jurisdiction = factory.SubFactory(JurisdictionFactory)
+    email = Subscription.Email.IMMEDIATE

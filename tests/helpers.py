@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -233,3 +234,59 @@ def exposed_city(*, fiscal_years: tuple[int, ...] = (2025,), **kwargs) -> Jurisd
         issued_on=dt.date(2025, 2, 1),
     )  # fmt: skip
     return Jurisdiction.objects.get(pk=city.pk)
+
+
+# --- Alerts: a webhook receiver and an SMTP server on loopback --------------------------------
+
+
+class WebhookReceiver:
+    """An HTTP server on 127.0.0.1 recording every POST (headers and raw body). It answers
+    each request with the next code of ``codes`` (then 200 for ever)."""
+
+    def __init__(self, codes: tuple[int, ...] = ()) -> None:
+        import http.server
+        import threading
+
+        self.requests: list[tuple[dict[str, str], bytes]] = []
+        self.codes = list(codes)
+        self._lock = threading.Lock()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with receiver._lock:
+                    receiver.requests.append((dict(self.headers.items()), body))
+                    code = receiver.codes.pop(0) if receiver.codes else 200
+                self.send_response(code)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def __enter__(self) -> WebhookReceiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -18,6 +18,7 @@ from compliance.risk.timeline import TimelinePoint
 from compliance.selectors.figures import assessment_breakdown
 from jurisdictions.models import Jurisdiction
 
+from .alerts import FiguresChange, figures_events_write
 from .timeline import TimelineRewrite, timelines_write
 
 
@@ -62,8 +63,10 @@ UPDATE jurisdictions_jurisdiction AS j SET
 FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[],
             %s::int[], %s::varchar[], %s::varchar[], %s::varchar[], %s::date[], %s::bool[])
      AS v(id, generation, exposure_usd, max_at_risk_usd, funding_at_risk_usd, risk_score,
-          risk_level, data_gaps, stance, stance_since, timeline_done)
+          risk_level, data_gaps, stance, stance_since, timeline_done),
+     jurisdictions_jurisdiction AS old
 WHERE j.id = v.id
+  AND old.id = v.id
   AND j.risk_generation = v.generation
   AND (j.risk_stale OR v.timeline_done
        OR (j.exposure_usd, j.max_at_risk_usd, j.funding_at_risk_usd, j.risk_score, j.risk_level,
@@ -71,6 +74,8 @@ WHERE j.id = v.id
           IS DISTINCT FROM
           (v.exposure_usd, v.max_at_risk_usd, v.funding_at_risk_usd, v.risk_score,
            v.risk_level, v.data_gaps, v.stance, v.stance_since))
+RETURNING j.id, old.funding_at_risk_usd, j.funding_at_risk_usd, old.risk_level, j.risk_level,
+          old.stance, j.stance, old.risk_computed_at
 """
 _LOCK_SQL = (
     "SELECT id, risk_generation, state, kind FROM jurisdictions_jurisdiction "
@@ -151,6 +156,9 @@ def persist(
                 column.append(value)
         if results:
             cursor.execute(_UPDATE_SQL, [computed_at, *columns])
+            figures_events_write(
+                changes=[FiguresChange(*row) for row in cursor.fetchall()], at=computed_at
+            )
     return written, unchanged
 
 
@@ -160,14 +168,20 @@ def _persist_portable(
     """The same writes, row by row, for the embedded SQLite development database."""
     written: dict[int, Any] = {}
     unchanged: dict[int, RiskAssessment] = {}
+    changes: list[FiguresChange] = []
     with transaction.atomic():
         for r in sorted(results, key=lambda r: r.jurisdiction_id):
             locked = Jurisdiction.objects.select_for_update().filter(
                 pk=r.jurisdiction_id, risk_generation=r.generation
             )
-            where = locked.values_list("state", "kind").first()
-            if where is None:  # deleted, or changed since its inputs were read
+            stored = locked.values_list(
+                "state", "kind", "funding_at_risk_usd", "risk_level", "stance",
+                "risk_computed_at",
+            ).first()  # fmt: skip
+            if stored is None:  # deleted, or changed since its inputs were read
                 continue
+            where = stored[:2]
+            old_funding, old_level, old_stance, old_at = stored[2:]
             latest = (
                 RiskAssessment.objects.filter(jurisdiction_id=r.jurisdiction_id)
                 .order_by("-computed_at", "-id")
@@ -190,6 +204,12 @@ def _persist_portable(
             if r.timeline_from is not None:
                 fields["timeline_stale_from"] = None
             locked.update(**fields)
+            if (old_funding, old_level, old_stance) != (a.funding_at_risk_usd, a.level, r.stance):
+                changes.append(FiguresChange(
+                    r.jurisdiction_id, old_funding, a.funding_at_risk_usd, old_level, a.level,
+                    old_stance, r.stance, old_at,
+                ))  # fmt: skip
+        figures_events_write(changes=changes, at=computed_at)
     return written, unchanged
 
 

@@ -27,6 +27,7 @@ from grants.models import GrantProgram
 from jurisdictions.choices import DatePrecision
 from jurisdictions.models import Jurisdiction, Official
 
+from .alerts import federal_action_events_write, statements_events_write
 from .stale import jurisdictions_mark_stale
 from .writes import record_write
 
@@ -50,9 +51,11 @@ STATUS_CHANGE_FIELDS = (
 
 @record_write
 def statement_create(*, statement: Statement) -> Statement:
-    """Validate and save a new statement; its jurisdiction goes stale (save signal)."""
+    """Validate and save a new statement; its jurisdiction goes stale (save signal) and its
+    followers get an event."""
     statement.full_clean()
     statement.save()
+    statements_events_write(statements=[statement])
     return statement
 
 
@@ -82,7 +85,8 @@ def federal_action_create(
     blocks: Iterable[Mapping[str, Any]] = (),
 ) -> FederalAction:
     """Validate and save a new action with its targets, programs, dated status changes and
-    (for an injunction or rescission) what it blocks; whoever it reaches goes stale."""
+    (for an injunction or rescission) what it blocks; whoever it reaches goes stale, and the
+    followers of whoever it reaches get an event."""
     action.full_clean()
     action.save()
     action.targets.set(list(targets))
@@ -92,6 +96,7 @@ def federal_action_create(
         federal_action_statuses_set(action=action, changes=status_changes)
     if blocks:
         federal_action_blocks_set(action=action, blocks=blocks)
+    federal_action_events_write(action=action)
     return action
 
 
@@ -279,9 +284,10 @@ def statement_import_csv(*, file: IO[Any], user: Any | None = None) -> ImportRes
         statements.append(statement)
     if result.errors or not statements:
         return result
-    result.created = imported_rows_create(
-        rows=statements,
-        user=user,
-        jurisdictions_changed=lambda ids: jurisdictions_mark_stale(jurisdiction_ids=ids),
-    )
+
+    def changed(ids: set[int]) -> None:
+        jurisdictions_mark_stale(jurisdiction_ids=ids)
+        statements_events_write(statements=statements)
+
+    result.created = imported_rows_create(rows=statements, user=user, jurisdictions_changed=changed)
     return result

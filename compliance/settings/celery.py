@@ -60,7 +60,18 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 
 RISK_REFRESH_HOUR_UTC = env.int("RISK_REFRESH_HOUR_UTC", default=4)
 
+from .alerts import ALERTS_DIGEST_HOUR_UTC  # noqa: E402
+
 CELERY_BEAT_SCHEDULE = {
+    # The alert outbox: whatever a kick after a change missed, and webhook retries that are due.
+    "dispatch-alerts": {
+        "task": "compliance.tasks.alerts_dispatch_task",
+        "schedule": timedelta(seconds=env.int("ALERTS_DISPATCH_SECONDS", default=30)),
+    },
+    "send-alert-digests": {
+        "task": "compliance.tasks.alerts_digest_task",
+        "schedule": crontab(hour=ALERTS_DIGEST_HOUR_UTC, minute=0),
+    },
     "sweep-stale-jurisdictions": {
         "task": "compliance.tasks.sweep_stale_jurisdictions_task",
         "schedule": timedelta(minutes=env.int("RISK_SWEEP_MINUTES", default=2)),

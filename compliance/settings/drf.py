@@ -74,5 +74,10 @@ SPECTACULAR_SETTINGS = {
         "RiskLevelEnum": "compliance.choices.RiskLevel",
         "DatePrecisionEnum": "jurisdictions.choices.DatePrecision",
         "FigureKindEnum": "grants.choices.FigureKind",
+        "SubscriptionKindEnum": "compliance.models.alerts.Subscription.Kind",
+        "SubscriptionRecordTypeEnum": "compliance.models.alerts.Subscription.RecordType",
+        "SubscriptionEmailEnum": "compliance.models.alerts.Subscription.Email",
+        "DeliveryChannelEnum": "compliance.models.alerts.AlertDelivery.Channel",
+        "DeliveryStatusEnum": "compliance.models.alerts.AlertDelivery.Status",
     },
 }

@@ -19,3 +19,5 @@ SECURE_HSTS_PRELOAD = True
 STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
     "whitenoise.storage.CompressedManifestStaticFilesStorage"
 )
+# Server-side request forgery: webhooks never reach the host's own or private networks.
+ALERTS_WEBHOOK_ALLOW_PRIVATE = False

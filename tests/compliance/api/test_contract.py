@@ -201,6 +201,26 @@ def test_a_generated_client_calls_every_operation_and_parses_every_answer(served
     assert call("federal_actions_destroy", new_action.id, client=editor, status=204) is None
     called.add("federal_actions_destroy")
 
+    follow = expect(
+        "subscriptions_create", "Subscription", client=editor, status=201,
+        body=models.SubscriptionRequest(
+            kind=models.SubscriptionKindEnum.JURISDICTION, jurisdiction="chicago-il",
+            threshold_percent=10, email=models.SubscriptionEmailEnum.OFF,
+        ),
+    )  # fmt: skip
+    expect("subscriptions_list", "PaginatedSubscriptionList", client=editor)
+    expect("subscriptions_retrieve", "Subscription", follow.id, client=editor)
+    renamed = expect(
+        "subscriptions_partial_update", "Subscription", follow.id, client=editor,
+        body=models.PatchedSubscriptionRequest(name="Chicago"),
+    )  # fmt: skip
+    assert renamed.name == "Chicago"
+    expect("subscriptions_test_create", "SampleEvent", follow.id, client=editor, status=202)
+    expect("subscriptions_deliveries_list", "PaginatedAlertDeliveryList", follow.id,
+           client=editor)  # fmt: skip
+    assert call("subscriptions_destroy", follow.id, client=editor, status=204) is None
+    called.add("subscriptions_destroy")
+
     # An answer the schema documents as an error parses into its error model too.
     refused = call("statements_retrieve", 10**9, status=404)
     assert isinstance(refused, models.Error)
