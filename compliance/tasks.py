@@ -183,13 +183,16 @@ def sweep_stale_jurisdictions_task(after_id: int = 0) -> int:
 _DISPATCH_KEY = "alerts:dispatch"
 # A retry due within this many seconds is dispatched by a delayed job; later ones by beat.
 DISPATCH_FOLLOW_UP_SECONDS = 120
+# A dispatch key outlives its countdown by this much: a lost job holds later kicks back for
+# seconds at most (beat's periodic dispatch does not need the key).
+DISPATCH_KEY_MARGIN_SECONDS = 10
 
 
 def alerts_dispatch_enqueue(*, countdown: float = 0) -> bool:
     """Queue one dispatch of the alert outbox unless one is already waiting. Never raises:
     with the broker down, beat's periodic dispatch sends the deliveries later."""
     try:
-        if not cache.add(_DISPATCH_KEY, 1, timeout=int(countdown) + QUEUE_KEY_MARGIN_SECONDS):
+        if not cache.add(_DISPATCH_KEY, 1, timeout=int(countdown) + DISPATCH_KEY_MARGIN_SECONDS):
             return False
     except Exception:
         logger.exception("Alert dispatch coalescing unavailable; queueing anyway")

@@ -54,10 +54,10 @@ def redis_url() -> str:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache_keys() -> Iterator[None]:
-    """Throttle counters, recompute coalescing keys and cached pages live in the cache (Redis
-    here), which outlives a test; only those keys go, since the broker shares the Redis
-    database."""
-    keys = ("throttle_*", "risk:*", "page:*")
+    """Throttle counters, recompute and alert-dispatch coalescing keys and cached pages live in
+    the cache (Redis here), which outlives a test; only those keys go, since the broker shares
+    the Redis database."""
+    keys = ("throttle_*", "risk:*", "page:*", "alerts:*")
     clear_cache_keys(*keys)
     yield
     clear_cache_keys(*keys)

@@ -137,6 +137,14 @@ def alerts_webhook_enable(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def alerts_rotate(request: HttpRequest, pk: int) -> HttpResponse:
+    subscriptions.subscription_secrets_rotate(subscription=_owned(request, pk))
+    messages.success(request, "New webhook secret and feed address; the old ones no longer work.")
+    return redirect("alerts:index")
+
+
+@login_required
+@require_POST
 def alerts_delete(request: HttpRequest, pk: int) -> HttpResponse:
     subscriptions.subscription_delete(subscription=_owned(request, pk))
     messages.success(request, "Subscription deleted.")

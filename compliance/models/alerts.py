@@ -112,7 +112,15 @@ class Subscription(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name or f"{self.get_kind_display()} #{self.pk}"
+        if self.name:
+            return self.name
+        if self.kind == self.Kind.JURISDICTION and self.jurisdiction_id:
+            return f"Jurisdiction {self.jurisdiction.name}"  # type: ignore[union-attr]
+        if self.kind == self.Kind.SEARCH:
+            return f"Search of {self.get_record_type_display().lower()} #{self.pk}"
+        if self.kind == self.Kind.RANKING:
+            return f"Ranking level {self.level}"
+        return f"{self.get_kind_display()} #{self.pk}"
 
 
 class AlertEvent(models.Model):

@@ -140,6 +140,9 @@ def _event_summary(event: AlertEvent) -> str:
     return f"{name}: {'; '.join(parts) or 'figures changed'}"
 
 
+LINK_LABELS = {"page": "Page", "api": "API record", "changes": "What changed (API)"}
+
+
 def event_text(event: AlertEvent) -> str:
     """The plain-text body of an event (an email, a feed entry): what changed, before and
     after, and the links."""
@@ -161,7 +164,7 @@ def event_text(event: AlertEvent) -> str:
         lines.append(str(payload["message"]))
     lines.append("")
     for name, url in event_links(event).items():
-        lines.append(f"{name.capitalize()}: {url}")
+        lines.append(f"{LINK_LABELS.get(name, name)}: {url}")
     return "\n".join(lines)
 
 

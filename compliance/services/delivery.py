@@ -271,7 +271,9 @@ def _claim(now: datetime) -> tuple[list[AlertDelivery], datetime]:
             AlertDelivery.objects.filter(pk__in=ids).update(next_attempt_at=lease)
     rows = list(
         AlertDelivery.objects.filter(pk__in=ids)
-        .select_related("event__subscription", "subscription__user")
+        .select_related(
+            "event__subscription__jurisdiction", "subscription__user", "subscription__jurisdiction"
+        )
         .order_by("pk")
     )
     return rows, lease
@@ -478,7 +480,9 @@ def alerts_digest_send() -> int:
     """One email per user with their pending digest deliveries. Returns the emails sent."""
     pending = (
         AlertDelivery.objects.filter(status=AlertDelivery.Status.PENDING, digest=True)
-        .select_related("event__subscription", "subscription__user")
+        .select_related(
+            "event__subscription__jurisdiction", "subscription__user", "subscription__jurisdiction"
+        )
         .order_by("subscription__user_id", "subscription_id", "created_at", "id")
     )
     by_user: dict[int, list[AlertDelivery]] = {}
@@ -494,29 +498,45 @@ def alerts_digest_send() -> int:
     )
     sent = 0
     for deliveries in by_user.values():
-        user = deliveries[0].subscription.user
-        sections = []
-        seen: dict[int, Subscription] = {}
-        for delivery in deliveries:
-            seen.setdefault(delivery.subscription_id, delivery.subscription)
-            sections.append(event_text(delivery.event))
-        footer = "\n".join(
-            f"Unsubscribe from {sub}: {unsubscribe_url(sub)}" for sub in seen.values()
-        )
-        now = timezone.now()
-        try:
-            mail.EmailMessage(
-                subject=f"{SUBJECT_PREFIX}{len(deliveries)} alerts today",
-                body="\n\n----\n\n".join(sections) + f"\n\n----\n{footer}\n", to=[user.email],
-            ).send()  # fmt: skip
-        except Exception as error:
-            logger.exception("Could not send the digest to user %s", user.pk)
-            AlertDelivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
-                last_error=f"{error}"[:300]
+        with transaction.atomic():  # a second digest run at once skips what this one holds
+            held = set(
+                AlertDelivery.objects.select_for_update(skip_locked=True)
+                .filter(pk__in=[d.pk for d in deliveries], status=AlertDelivery.Status.PENDING)
+                .values_list("pk", flat=True)
             )
-            continue
-        AlertDelivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
-            status=AlertDelivery.Status.SENT, sent_at=now, attempts=1, first_attempt_at=now
-        )
-        sent += 1
+            deliveries = [d for d in deliveries if d.pk in held]
+            if deliveries and _digest_send(deliveries):
+                sent += 1
     return sent
+
+
+def _digest_send(deliveries: list[AlertDelivery]) -> bool:
+    """Send one user's digest and mark its deliveries; a failure is noted for the next day."""
+    user = deliveries[0].subscription.user
+    sections = []
+    seen: dict[int, Subscription] = {}
+    for delivery in deliveries:
+        seen.setdefault(delivery.subscription_id, delivery.subscription)
+        sections.append(event_text(delivery.event))
+    footer = "\n".join(f"Unsubscribe from {sub}: {unsubscribe_url(sub)}" for sub in seen.values())
+    headers = {}
+    if len(seen) == 1:
+        only = next(iter(seen.values()))
+        headers = {"List-Unsubscribe": f"<{unsubscribe_url(only)}>",
+                   "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}  # fmt: skip
+    ids = [d.pk for d in deliveries]
+    now = timezone.now()
+    try:
+        mail.EmailMessage(
+            subject=f"{SUBJECT_PREFIX}{len(deliveries)} alerts today",
+            body="\n\n----\n\n".join(sections) + f"\n\n----\n{footer}\n", to=[user.email],
+            headers=headers,
+        ).send()  # fmt: skip
+    except Exception as error:
+        logger.exception("Could not send the digest to user %s", user.pk)
+        AlertDelivery.objects.filter(pk__in=ids).update(last_error=f"{error}"[:300])
+        return False
+    AlertDelivery.objects.filter(pk__in=ids).update(
+        status=AlertDelivery.Status.SENT, sent_at=now, attempts=1, first_attempt_at=now
+    )
+    return True

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from compliance.core.webhooks import webhook_url_refusal
 from compliance.models import AlertDelivery, AlertEvent, Subscription
+from compliance.models.alerts import new_secret
 from jurisdictions.choices import RiskLevel
 
 from .alerts import FILTERSETS, sample_event_write
@@ -157,10 +158,19 @@ def subscription_update(*, subscription: Subscription, data: Mapping[str, Any]) 
     if data.get("webhook_active"):
         subscription.webhook_disabled_reason = ""
     if subscription.webhook_url != old_url:
-        subscription.webhook_secret = Subscription._meta.get_field("webhook_secret").get_default()
+        subscription.webhook_secret = new_secret()
         subscription.webhook_active = True
         subscription.webhook_disabled_reason = ""
     subscription.save()
+    return subscription
+
+
+def subscription_secrets_rotate(*, subscription: Subscription) -> Subscription:
+    """New webhook secret and feed address (the old ones stop working at once): for a secret
+    or a feed address that leaked."""
+    subscription.webhook_secret = new_secret()
+    subscription.feed_token = new_secret()
+    subscription.save(update_fields=["webhook_secret", "feed_token", "updated_at"])
     return subscription
 
 

@@ -442,3 +442,18 @@ def test_turning_a_webhook_on_again_that_is_now_refused_is_a_message_not_an_erro
     assert b"public addresses" in response.content
     sub.refresh_from_db()
     assert sub.webhook_active is False
+
+
+def test_rotating_the_secrets_retires_the_old_feed_address(analyst_user, client) -> None:
+    api = token_client_for(analyst_user)
+    sub = subscription_create(user=analyst_user, data={"kind": "ranking", "level": "high"})
+    old_feed, old_secret = sub.feed_token, sub.webhook_secret
+    assert client.get(f"/alerts/feeds/{old_feed}/").status_code == 200
+    response = api.post(f"/api/v1/subscriptions/{sub.pk}/rotate-secrets/")
+    assert response.status_code == 200
+    assert response.json()["webhook_secret"] != old_secret
+    assert client.get(f"/alerts/feeds/{old_feed}/").status_code == 404
+    sub.refresh_from_db()
+    assert client.get(f"/alerts/feeds/{sub.feed_token}/").status_code == 200
+    other = SubscriptionFactory()
+    assert api.post(f"/api/v1/subscriptions/{other.pk}/rotate-secrets/").status_code == 404

@@ -73,6 +73,13 @@ class SubscriptionViewSet(
         event = subscriptions.subscription_test(subscription=self.get_object())
         return Response({"event": event.pk}, status=status.HTTP_202_ACCEPTED)
 
+    @extend_schema(summary="New webhook secret and feed address (the old ones stop working)",
+                   request=None, responses=SubscriptionSerializer)  # fmt: skip
+    @action(detail=True, methods=["post"], url_path="rotate-secrets")
+    def rotate_secrets(self, request: Request, pk: str | None = None) -> Response:
+        sub = subscriptions.subscription_secrets_rotate(subscription=self.get_object())
+        return Response(self.get_serializer(sub).data)
+
     @extend_schema(summary="The subscription's deliveries and their attempts, newest first",
                    responses=AlertDeliverySerializer(many=True))  # fmt: skip
     @action(detail=True, serializer_class=AlertDeliverySerializer)

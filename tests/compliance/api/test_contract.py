@@ -216,6 +216,9 @@ def test_a_generated_client_calls_every_operation_and_parses_every_answer(served
     )  # fmt: skip
     assert renamed.name == "Chicago"
     expect("subscriptions_test_create", "SampleEvent", follow.id, client=editor, status=202)
+    rotated = expect("subscriptions_rotate_secrets_create", "Subscription", follow.id,
+                     client=editor)  # fmt: skip
+    assert rotated.webhook_secret != renamed.webhook_secret
     expect("subscriptions_deliveries_list", "PaginatedAlertDeliveryList", follow.id,
            client=editor)  # fmt: skip
     assert call("subscriptions_destroy", follow.id, client=editor, status=204) is None
