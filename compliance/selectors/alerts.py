@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -37,14 +37,14 @@ def events_of(*, subscription: Subscription, limit: int = 50) -> list[AlertEvent
 
 
 def deliveries_sent_since(*, user_ids: list[int], since: Any) -> dict[int, int]:
-    """Deliveries sent or under way per user since a moment (the daily cap)."""
-    counts: dict[int, int] = {}
-    rows = AlertDelivery.objects.filter(
-        subscription__user_id__in=user_ids, sent_at__gte=since
-    ).values_list("subscription__user_id", flat=True)
-    for user_id in rows:
-        counts[user_id] = counts.get(user_id, 0) + 1
-    return counts
+    """Deliveries sent per user since a moment (the daily cap), in one grouped query."""
+    rows = (
+        AlertDelivery.objects.filter(subscription__user_id__in=user_ids, sent_at__gte=since)
+        .values_list("subscription__user_id")
+        .annotate(sent=Count("id"))
+        .order_by()
+    )
+    return dict(rows)
 
 
 def site_url(path: str) -> str:

@@ -341,10 +341,10 @@ def _dispatch_batch(
             status=AlertDelivery.Status.SKIPPED,
             last_error=f"Over the limit of {cap} deliveries a day.",
         )
-    for pk, reason in unwanted.items():
-        AlertDelivery.objects.filter(pk=pk).update(
-            status=AlertDelivery.Status.SKIPPED, last_error=reason
-        )
+    for reason in set(unwanted.values()):  # one update per reason
+        AlertDelivery.objects.filter(
+            pk__in=[pk for pk, why in unwanted.items() if why == reason]
+        ).update(status=AlertDelivery.Status.SKIPPED, last_error=reason)
     hooks = [d for d in to_send if d.channel == AlertDelivery.Channel.WEBHOOK]
     emails = [d for d in to_send if d.channel == AlertDelivery.Channel.EMAIL]
     outcomes = webhooks_send(hooks)

@@ -15,7 +15,8 @@ from jurisdictions.models import Jurisdiction
 
 class SubscriptionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     """What a user follows and how they hear of it. The webhook secret and the feed address
-    are shown to their owner only (this endpoint shows nobody else's subscriptions)."""
+    are shown to their owner only (this endpoint shows nobody else's subscriptions). The
+    fields are checked together by ``compliance.services.subscriptions``."""
 
     jurisdiction = serializers.SlugRelatedField(
         slug_field="slug", queryset=Jurisdiction.objects.all(), required=False, allow_null=True,
@@ -43,9 +44,6 @@ class SubscriptionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
     def get_feed_url(self, obj: Subscription) -> str:
         return site_url(reverse("alerts:feed", kwargs={"token": obj.feed_token}))
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        return attrs  # the service checks the fields together (compliance.services.subscriptions)
 
 
 class DeliveryAttemptSerializer(serializers.ModelSerializer):
